@@ -1,0 +1,169 @@
+#include "server/daemon/config.h"
+
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/common/flags.h"
+
+namespace powerview::daemon {
+namespace {
+
+absl::StatusOr<std::vector<std::string>> ReadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", path));
+  std::vector<std::string> args;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (text.empty() || text[0] == '#') continue;
+    size_t eq = text.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number, ": expected 'name = value', got '", text, "'"));
+    }
+    std::string name(absl::StripAsciiWhitespace(text.substr(0, eq)));
+    std::string value(absl::StripAsciiWhitespace(text.substr(eq + 1)));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    args.push_back(absl::StrCat("--", absl::StripPrefix(name, "--"), "=", value));
+  }
+  return args;
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
+  Config c;
+  std::string config_file;
+  FlagSet flags(
+      "powerviewd", "[flags]",
+      "PowerView daemon: receives SFTPGo file events (notifier plugin or powerview-notify),\n"
+      "ingests MV2 measurement files into InfluxDB, moves them to parsed/ or error/ with a\n"
+      "report, and provisions InfluxDB and Grafana. Started by SFTPGo as a notifier plugin it\n"
+      "detects the go-plugin handshake environment; see --plugin.");
+  flags.String("config", &config_file, "File of 'name = value' lines with any of these flags");
+  flags.String("data-root", &c.data_root, "SFTPGo data root: <root>/<company>/<campaign>/<device>/",
+               "POWERVIEW_DATA_ROOT");
+  flags.String("state-dir", &c.state_dir, "Journal, catalog and spool folder", "POWERVIEW_STATE_DIR");
+  flags.String("spool-dir", &c.spool_dir,
+               "Where powerview-notify leaves events when the daemon is down (default "
+               "<state-dir>/spool)",
+               "POWERVIEW_SPOOL_DIR");
+  flags.List("listen", &c.listen,
+             "Notifier gRPC address(es): unix:///path or host:port (repeat or comma-separate)",
+             "POWERVIEW_LISTEN");
+  flags.String("admin-listen", &c.admin_listen,
+               "Admin gRPC address: unix:///path or host:port (TCP requires --admin-token); "
+               "empty disables",
+               "POWERVIEW_ADMIN_LISTEN");
+  flags.String("admin-token", &c.admin_token, "Bearer token required by the admin API on TCP",
+               "POWERVIEW_ADMIN_TOKEN");
+  flags.String("admin-tls-cert", &c.admin_tls_cert, "PEM certificate for the admin API on TCP",
+               "POWERVIEW_ADMIN_TLS_CERT");
+  flags.String("admin-tls-key", &c.admin_tls_key, "PEM key for --admin-tls-cert",
+               "POWERVIEW_ADMIN_TLS_KEY");
+  flags.String("influxdb-url", &c.influxdb_url, "InfluxDB base URL", "INFLUXDB_URL");
+  flags.String("influxdb-api", &c.influxdb_api,
+               "InfluxDB API: v1 (/write?db=, 1.x) or v2 (/api/v2/write, 2.x)", "INFLUXDB_API");
+  flags.String("influxdb-org", &c.influxdb_org, "InfluxDB 2.x organisation", "INFLUXDB_ORG");
+  flags.String("influxdb-token", &c.influxdb_token, "InfluxDB 2.x operator token",
+               "INFLUXDB_ADMIN_TOKEN");
+  flags.String("influxdb-user", &c.influxdb_user, "InfluxDB 1.x user (optional)", "INFLUXDB_USER");
+  flags.String("influxdb-password", &c.influxdb_password, "InfluxDB 1.x password (optional)",
+               "INFLUXDB_PASSWORD");
+  flags.Bool("influxdb-gzip", &c.influxdb_gzip, "Compress write requests with gzip",
+             "INFLUXDB_GZIP");
+  flags.String("meta-bucket", &c.meta_bucket,
+               "Bucket/database for one summary point per file (empty disables)",
+               "TSV_META_BUCKET");
+  flags.Int("workers", &c.workers, "Files ingested in parallel", "POWERVIEW_WORKERS");
+  flags.Duration("sweep-interval", &c.sweep_interval,
+                 "How often the data root is scanned for files no event announced (0 disables)",
+                 "POWERVIEW_SWEEP_INTERVAL");
+  flags.Duration("settle-time", &c.settle_time,
+                 "A file found by the sweeper is queued once unchanged for this long",
+                 "POWERVIEW_SETTLE_TIME");
+  flags.Duration("spool-interval", &c.spool_interval, "How often the spool is drained",
+                 "POWERVIEW_SPOOL_INTERVAL");
+  flags.Duration("retry-initial", &c.retry_initial, "First wait before a failed job runs again",
+                 "POWERVIEW_RETRY_INITIAL");
+  flags.Duration("retry-max", &c.retry_max, "Longest wait between attempts of a job",
+                 "POWERVIEW_RETRY_MAX");
+  flags.Duration("influxdb-retry-budget", &c.influx_retry_budget,
+                 "How long one write retries before its job is put back to wait",
+                 "INFLUXDB_RETRY_BUDGET");
+  flags.String("v002-timezone", &c.v002_timezone,
+               "Time zone of V002 files' local timestamps (IANA name; UTC reproduces upstream)",
+               "POWERVIEW_V002_TIMEZONE");
+  flags.String("clock-floor", &c.clock_floor,
+               "Rows dated before this day (UTC) come from an unset logger clock and are skipped",
+               "POWERVIEW_CLOCK_FLOOR");
+  flags.Bool("keep-files", &c.keep_files, "Leave files in place instead of moving them",
+             "POWERVIEW_KEEP_FILES");
+  flags.String("log-level", &c.log_level, "debug, info, warn or error", "TSV_LOG_LEVEL");
+  flags.Bool("plugin", &c.plugin,
+             "Run as an SFTPGo notifier plugin (normally detected from SFTPGo's environment)");
+  flags.Bool("plugin-tcp", &c.plugin_tcp, "Plugin mode: listen on loopback TCP, not a Unix socket");
+  flags.String("grafana-url", &c.grafana_url, "Grafana base URL (empty: no Grafana provisioning)",
+               "GRAFANA_URL");
+  flags.String("grafana-token", &c.grafana_token, "Grafana service-account token",
+               "GRAFANA_API_TOKEN");
+  flags.String("grafana-user", &c.grafana_user, "Grafana admin user (basic auth)",
+               "GRAFANA_USERNAME");
+  flags.String("grafana-password", &c.grafana_password, "Grafana admin password",
+               "GRAFANA_PASSWORD");
+  flags.Int("grafana-org-id", &c.grafana_org_id, "Grafana organisation", "GRAFANA_ORG_ID");
+  flags.String("grafana-influxdb-url", &c.grafana_influx_url,
+               "InfluxDB URL as Grafana reaches it (default: --influxdb-url)",
+               "GRAFANA_INFLUXDB_URL");
+  flags.List("grafana-team-member", &c.grafana_team_members,
+             "Grafana login added to every company team (repeatable)", "GRAFANA_TEAM_MEMBERS");
+  flags.String("dashboard-template", &c.dashboard_template,
+               "Campaign dashboard template JSON with placeholders (default: generated)",
+               "POWERVIEW_DASHBOARD_TEMPLATE");
+  flags.Bool("provision", &c.provision,
+             "Provision InfluxDB and Grafana when campaigns or channels appear",
+             "POWERVIEW_PROVISION");
+
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  // A --config file sits between the environment and the command line.
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string path;
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      path = args[i + 1];
+    } else if (absl::StartsWith(args[i], "--config=")) {
+      path = args[i].substr(9);
+    } else {
+      continue;
+    }
+    absl::StatusOr<std::vector<std::string>> file_args = ReadConfigFile(path);
+    if (!file_args.ok()) return file_args.status();
+    args.insert(args.begin(), file_args->begin(), file_args->end());
+    break;
+  }
+  absl::StatusOr<std::vector<std::string>> rest = flags.Parse(args);
+  if (!rest.ok()) return rest.status();
+  if (!rest->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", rest->front(), "' (see powerviewd --help)"));
+  }
+  if (c.spool_dir.empty()) c.spool_dir = c.state_dir + "/spool";
+  if (c.influxdb_api != "v1" && c.influxdb_api != "v2") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--influxdb-api must be v1 or v2, not '", c.influxdb_api, "'"));
+  }
+  if (c.workers < 1 || c.workers > 64) {
+    return absl::InvalidArgumentError("--workers must be between 1 and 64");
+  }
+  if (c.grafana_influx_url.empty()) c.grafana_influx_url = c.influxdb_url;
+  return c;
+}
+
+}  // namespace powerview::daemon

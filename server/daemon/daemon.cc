@@ -1,0 +1,259 @@
+#include "server/daemon/daemon.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "server/common/log.h"
+#include "server/intake/hook_event.h"
+
+namespace powerview::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::StatusOr<absl::Time> ParseDay(const std::string& day) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%d", day, absl::UTCTimeZone(), &t, &error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--clock-floor '", day, "' is not a YYYY-MM-DD day: ", error));
+  }
+  return t;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PrepareListenAddress(const std::string& address) {
+  std::string path;
+  if (absl::StartsWith(address, "unix://")) {
+    path = address.substr(7);
+  } else if (absl::StartsWith(address, "unix:")) {
+    path = address.substr(5);
+  } else {
+    return address;
+  }
+  if (path.empty() || path[0] != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address '", address, "': use unix:///absolute/path"));
+  }
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create the folder of ", path, ": ", ec.message()));
+  }
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+  return absl::StrCat("unix:", path);
+}
+
+Daemon::Daemon(Config config) : config_(std::move(config)), started_(absl::Now()) {}
+
+Daemon::~Daemon() { Shutdown(absl::Seconds(5)); }
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
+  std::unique_ptr<Daemon> d(new Daemon(std::move(config)));
+  const Config& c = d->config_;
+  std::error_code ec;
+  fs::create_directories(c.state_dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create the state folder ", c.state_dir, ": ", ec.message()));
+  }
+  std::string db = c.state_dir + "/powerview.db";
+  auto journal = journal::OpenSqliteJobStore(db);
+  if (!journal.ok()) return journal.status();
+  d->journal_ = std::move(*journal);
+  auto catalog = catalog::OpenSqliteCatalog(db);
+  if (!catalog.ok()) return catalog.status();
+  d->catalog_ = std::move(*catalog);
+
+  auto root = lifecycle::DataRoot::Open(c.data_root);
+  if (!root.ok()) return root.status();
+  d->root_ = std::make_unique<lifecycle::DataRoot>(std::move(*root));
+
+  sink::InfluxConfig influx;
+  influx.api = c.influxdb_api == "v2" ? sink::InfluxConfig::Api::kV2 : sink::InfluxConfig::Api::kV1;
+  influx.url = c.influxdb_url;
+  influx.org = c.influxdb_org;
+  influx.token = c.influxdb_token;
+  influx.username = c.influxdb_user;
+  influx.password = c.influxdb_password;
+  influx.gzip = c.influxdb_gzip;
+  influx.retry.max_elapsed = c.influx_retry_budget;
+  d->http_ = NewCurlHttpClient();
+  d->influx_ = std::make_unique<sink::InfluxWriter>(influx, d->http_.get());
+
+  pipeline::IngestSettings ingest;
+  ingest.parse.v002_time_zone = c.v002_timezone;
+  auto floor = ParseDay(c.clock_floor);
+  if (!floor.ok()) return floor.status();
+  ingest.parse.clock_floor = *floor;
+  ingest.keep_files = c.keep_files;
+  ingest.meta_bucket = c.meta_bucket;
+  d->ingest_ = std::make_unique<pipeline::IngestProcessor>(d->root_.get(), d->influx_.get(),
+                                                           d->catalog_.get(), ingest);
+  Daemon* self = d.get();
+  d->workers_ = std::make_unique<pipeline::WorkerPool>(
+      d->journal_.get(), static_cast<int>(c.workers),
+      [self](const journal::Job& job) { return self->RunJob(job); },
+      pipeline::RetrySchedule{c.retry_initial, c.retry_max});
+  d->sweeper_ =
+      std::make_unique<pipeline::Sweeper>(d->root_.get(), d->journal_.get(), c.settle_time);
+  d->intake_ = std::make_unique<intake::EventIntake>(
+      d->root_.get(), d->journal_.get(), d->catalog_.get(), &d->bus_,
+      [self] { self->workers_->Wake(); }, [](const std::string&) {});
+  d->notifier_ = std::make_unique<intake::NotifierService>(d->intake_.get());
+  return d;
+}
+
+pipeline::JobResult Daemon::RunJob(const journal::Job& job) {
+  using Kind = pipeline::JobResult::Kind;
+  if (job.kind != journal::JobKind::kIngest) {
+    return {Kind::kFailed, "provisioning jobs need Grafana/InfluxDB provisioning settings"};
+  }
+  pipeline::PipelineEvent started;
+  started.type = pipeline::EventType::kJobStarted;
+  started.job_id = job.id;
+  started.path = job.path;
+  started.company = job.company;
+  bus_.Publish(started);
+  absl::StatusOr<pipeline::IngestOutcome> outcome = ingest_->Process(job);
+  pipeline::PipelineEvent e;
+  e.job_id = job.id;
+  e.path = job.path;
+  e.company = job.company;
+  if (!outcome.ok()) {
+    e.type = pipeline::EventType::kJobRetry;
+    e.message = std::string(outcome.status().message());
+    bus_.Publish(e);
+    return {Kind::kRetry, std::string(outcome.status().message())};
+  }
+  const v1::IngestReport& report = outcome->report;
+  e.campaign = report.campaign();
+  e.device = report.folder_serial();
+  e.message = outcome->summary;
+  e.points = report.counts().points();
+  if (outcome->ignored) {
+    e.type = pipeline::EventType::kEventIgnored;
+    PV_LOG_INFO("ingest", "job %d %s: %s", job.id, job.path, outcome->summary);
+  } else if (report.status() == v1::INGEST_STATUS_INGESTED) {
+    e.type = pipeline::EventType::kFileIngested;
+    PV_LOG_INFO("ingest", "%s/%s/%s/%s: %s -> %s", report.company(), report.campaign(),
+                report.folder_serial(), fs::path(report.path()).filename().string(),
+                outcome->summary, report.final_path());
+  } else {
+    e.type = pipeline::EventType::kFileRejected;
+    PV_LOG_WARN("ingest", "%s/%s/%s/%s: %s -> %s", report.company(), report.campaign(),
+                report.folder_serial(), fs::path(report.path()).filename().string(),
+                outcome->summary, report.final_path());
+  }
+  bus_.Publish(e);
+  return {Kind::kDone, outcome->summary};
+}
+
+absl::Status Daemon::StartPipeline() {
+  absl::StatusOr<int64_t> resumed = journal_->RequeueRunning();
+  if (!resumed.ok()) return resumed.status();
+  if (*resumed > 0) PV_LOG_INFO("daemon", "resuming %d unfinished job(s)", *resumed);
+  workers_->Start();
+  loop_ = std::thread([this] { BackgroundLoop(); });
+  return absl::OkStatus();
+}
+
+void Daemon::RegisterNotifier(grpc::ServerBuilder* builder) {
+  builder->RegisterService(notifier_.get());
+}
+
+absl::Status Daemon::StartNotifierServer() {
+  if (config_.listen.empty()) return absl::OkStatus();
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  for (const std::string& address : config_.listen) {
+    absl::StatusOr<std::string> prepared = PrepareListenAddress(address);
+    if (!prepared.ok()) return prepared.status();
+    builder.AddListeningPort(*prepared, grpc::InsecureServerCredentials());
+  }
+  RegisterNotifier(&builder);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", absl::StrJoin(config_.listen, ", "),
+        " (address in use, or no permission for the socket folder?)"));
+  }
+  PV_LOG_INFO("daemon", "notifier service listening on %s", absl::StrJoin(config_.listen, ", "));
+  return absl::OkStatus();
+}
+
+void Daemon::DrainSpoolOnce() {
+  intake::DrainResult r = intake::DrainSpool(
+      config_.spool_dir, [this](const proto::FsEvent& e) { return intake_->Accept(e); });
+  if (r.delivered + r.failed + r.unreadable > 0) {
+    PV_LOG_INFO("spool", "%d spooled event(s) taken in, %d left for later, %d unreadable (moved to "
+                "bad/)", r.delivered, r.failed, r.unreadable);
+  }
+}
+
+void Daemon::BackgroundLoop() {
+  absl::Time next_sweep = absl::Now();
+  absl::Time next_spool = absl::Now();
+  absl::Time next_prune = absl::Now() + absl::Hours(1);
+  while (true) {
+    absl::Time now = absl::Now();
+    if (now >= next_spool) {
+      DrainSpoolOnce();
+      next_spool = now + config_.spool_interval;
+    }
+    if (config_.sweep_interval > absl::ZeroDuration() && now >= next_sweep) {
+      absl::StatusOr<pipeline::SweepResult> swept = sweeper_->Scan(now);
+      if (!swept.ok()) {
+        PV_LOG_WARN("sweeper", "scan failed: %s", swept.status().message());
+      } else {
+        if (swept->queued > 0) workers_->Wake();
+        PV_LOG_DEBUG("sweeper", "%d file(s) seen, %d queued, %d still changing",
+                     swept->files_seen, swept->queued, swept->still_changing);
+      }
+      // Files still being written are looked at again soon rather than a full interval later.
+      absl::Duration wait = config_.sweep_interval;
+      if (swept.ok() && swept->still_changing > 0 && config_.settle_time < wait) {
+        wait = config_.settle_time;
+      }
+      next_sweep = now + wait;
+    }
+    if (now >= next_prune) {
+      absl::StatusOr<int64_t> pruned = journal_->Prune(now - absl::Hours(24 * 30));
+      if (pruned.ok() && *pruned > 0) PV_LOG_INFO("journal", "forgot %d old entries", *pruned);
+      next_prune = now + absl::Hours(6);
+    }
+    absl::Time wake = std::min(next_spool, next_prune);
+    if (config_.sweep_interval > absl::ZeroDuration()) wake = std::min(wake, next_sweep);
+    std::unique_lock<std::mutex> lock(loop_mu_);
+    loop_cv_.wait_for(lock, absl::ToChronoMilliseconds(std::max(wake - absl::Now(),
+                                                                absl::Milliseconds(50))),
+                      [this] { return loop_stop_; });
+    if (loop_stop_) return;
+  }
+}
+
+void Daemon::Shutdown(absl::Duration grace) {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(
+                                                             absl::ToInt64Milliseconds(grace) / 2));
+    server_.reset();
+  }
+  {
+    std::lock_guard<std::mutex> lock(loop_mu_);
+    loop_stop_ = true;
+  }
+  loop_cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
+  if (workers_) workers_->Stop(grace);
+}
+
+}  // namespace powerview::daemon

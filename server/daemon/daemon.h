@@ -1,0 +1,90 @@
+// powerviewd assembled: journal, catalog, InfluxDB writer, workers, sweeper, spool drain and the
+// gRPC servers, with an orderly start and stop.
+#ifndef POWERVIEW_SERVER_DAEMON_DAEMON_H_
+#define POWERVIEW_SERVER_DAEMON_DAEMON_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "server/catalog/catalog.h"
+#include "server/common/http_client.h"
+#include "server/daemon/config.h"
+#include "server/intake/event_intake.h"
+#include "server/intake/notifier_service.h"
+#include "server/journal/job_store.h"
+#include "server/lifecycle/data_root.h"
+#include "server/pipeline/event_bus.h"
+#include "server/pipeline/ingest_processor.h"
+#include "server/pipeline/sweeper.h"
+#include "server/pipeline/worker_pool.h"
+#include "server/sink/influx_writer.h"
+
+namespace powerview::daemon {
+
+class Daemon {
+ public:
+  // Opens the journal and catalog and builds every stage; starts nothing.
+  static absl::StatusOr<std::unique_ptr<Daemon>> Create(Config config);
+  ~Daemon();
+
+  // Resumes unfinished jobs, starts the workers and the background loops (sweeper, spool).
+  absl::Status StartPipeline();
+  // Registers the notifier service (and, later, others) on `builder`.
+  void RegisterNotifier(grpc::ServerBuilder* builder);
+  // Standalone mode: listens on config.listen and starts the gRPC server.
+  absl::Status StartNotifierServer();
+  // Stops accepting, lets running jobs finish for up to `grace`, stops the loops.
+  void Shutdown(absl::Duration grace);
+
+  const Config& config() const { return config_; }
+  journal::JobStore* journal() { return journal_.get(); }
+  catalog::Catalog* catalog() { return catalog_.get(); }
+  pipeline::EventBus* bus() { return &bus_; }
+  intake::EventIntake* intake() { return intake_.get(); }
+  sink::InfluxWriter* influx() { return influx_.get(); }
+  pipeline::Sweeper* sweeper() { return sweeper_.get(); }
+  pipeline::WorkerPool* workers() { return workers_.get(); }
+  absl::Time started() const { return started_; }
+
+ private:
+  explicit Daemon(Config config);
+  pipeline::JobResult RunJob(const journal::Job& job);
+  void BackgroundLoop();
+  void DrainSpoolOnce();
+
+  Config config_;
+  absl::Time started_;
+  std::unique_ptr<journal::JobStore> journal_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<lifecycle::DataRoot> root_;
+  std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<sink::InfluxWriter> influx_;
+  pipeline::EventBus bus_;
+  std::unique_ptr<pipeline::IngestProcessor> ingest_;
+  std::unique_ptr<pipeline::WorkerPool> workers_;
+  std::unique_ptr<pipeline::Sweeper> sweeper_;
+  std::unique_ptr<intake::EventIntake> intake_;
+  std::unique_ptr<intake::NotifierService> notifier_;
+  std::unique_ptr<grpc::Server> server_;
+
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool loop_stop_ = false;
+  std::thread loop_;
+};
+
+// Creates the parent folder of a unix:// address and removes a stale socket file there.
+// Returns the address in the form gRPC expects.
+absl::StatusOr<std::string> PrepareListenAddress(const std::string& address);
+
+}  // namespace powerview::daemon
+
+#endif  // POWERVIEW_SERVER_DAEMON_DAEMON_H_
