@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds PowerView into build/ (or $POWERVIEW_BUILD_DIR).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${POWERVIEW_BUILD_DIR:-$here/build}
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${POWERVIEW_BUILD_TYPE:-RelWithDebInfo} >/dev/null
+ninja -C "$build" -j"$(nproc)"

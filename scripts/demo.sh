@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The main job on the embedded defaults, end to end on this machine: a local InfluxDB 1.x,
+# the SQLite journal, sample MV2 files made by powerview-gen, each upload announced through
+# powerview-notify exactly as SFTPGo's action hook would; then the result is shown.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+bash "$here/scripts/setup.sh"
+bash "$here/scripts/build.sh"
+build=${POWERVIEW_BUILD_DIR:-$here/build}
+demo=${POWERVIEW_DEMO_DIR:-$here/demo}
+port=${POWERVIEW_DEMO_INFLUX_PORT:-8086}
+influx="http://127.0.0.1:$port"
+
+rm -rf "$demo/data" "$demo/state"; mkdir -p "$demo"
+bash "$here/scripts/influxd.sh" start "$demo/influxd" "$port" >/dev/null
+echo "== InfluxDB 1.x running at $influx (state in $demo/influxd)"
+"$build/client/gen/powerview-gen" tree "$demo/data"
+
+"$build/server/daemon/powerviewd" --data-root "$demo/data" --state-dir "$demo/state" \
+  --listen "unix://$demo/notify.sock" --admin-listen "unix://$demo/admin.sock" \
+  --influxdb-url "$influx" --sweep-interval 0 >"$demo/powerviewd.log" 2>&1 &
+daemon=$!
+trap 'kill $daemon 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [ -S "$demo/notify.sock" ] && break; sleep 0.1; done
+
+echo "== Announcing each upload through powerview-notify (as SFTPGo's action hook does)"
+find "$demo/data" -name '*.tsv' -not -path '*/parsed/*' -not -path '*/error/*' | sort |
+while read -r f; do
+  env -i SFTPGO_ACTION=upload SFTPGO_ACTION_PATH="$f" SFTPGO_ACTION_STATUS=1 \
+    SFTPGO_ACTION_FILE_SIZE="$(stat -c %s "$f")" SFTPGO_ACTION_PROTOCOL=SFTP \
+    SFTPGO_ACTION_TIMESTAMP="$(date +%s%N)" SFTPGO_ACTION_USERNAME=demo \
+    "$build/client/notify/powerview-notify" --address "unix://$demo/notify.sock" \
+    --spool-dir "$demo/state/spool"
+done
+
+echo "== Waiting for the pipeline"
+for _ in $(seq 1 300); do
+  left=$(find "$demo/data" -name '*.tsv' -not -path '*/parsed/*' -not -path '*/error/*' | wc -l)
+  [ "$left" -eq 0 ] && break
+  sleep 0.1
+done
+sleep 0.3
+kill -TERM $daemon; wait $daemon 2>/dev/null || true; trap - EXIT
+
+echo; echo "== What powerviewd logged"; cat "$demo/powerviewd.log"
+echo; echo "== Files after ingest (parsed/ = ingested, error/ = rejected, each with its report)"
+(cd "$demo/data" && find . -type f | sort)
+echo; echo "== A rejected file's report"
+r=$(find "$demo/data" -path '*/error/*.report.json' | head -1)
+[ -n "$r" ] && grep -E '"(path|status|error)"' "$r"
+echo; echo "== Points in InfluxDB, per company database and campaign"
+q() { curl -sG "$influx/query" --data-urlencode "db=$1" --data-urlencode "q=$2"; echo; }
+for db in $(ls "$demo/data"); do
+  echo "-- database $db"
+  q "$db" 'SELECT count(*) FROM "electrical" GROUP BY "campaign"' |
+    sed -e 's/"columns"/\n  "columns"/g' | head -c 2000; echo
+  q "$db" 'SELECT count("count") FROM "device_event" GROUP BY "campaign"'
+done
+echo "-- database powerview_meta (one summary point per file)"
+q powerview_meta 'SELECT "file_name","status","nb_rows","nb_points","nb_power_off_markers" FROM "tsv_parser_file"'
+echo
+echo "Demo state: $demo (InfluxDB keeps running at $influx; stop it with: bash scripts/influxd.sh stop $demo/influxd)"
