@@ -1,0 +1,108 @@
+// powerview-gen: deterministic MV2 sample files.
+//   powerview-gen file OUT --format v002|v003 --master tri|mono --slaves N
+//       --start 2025-01-01T00:00:00 (--days D | --rows R) --interval 10m --serial 02000800
+//       [--power-off-every N] [--truncate] [--dst] [--seed S]
+//   powerview-gen tree DIR
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/civil_time.h"
+#include "client/gen/demo_tree.h"
+#include "client/gen/mv2_generator.h"
+#include "server/common/flags.h"
+
+namespace {
+
+using powerview::FlagSet;
+using powerview::gen::GenOptions;
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "powerview-gen: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+int RunFile(const std::vector<std::string>& args) {
+  GenOptions o;
+  std::string start = "2025-01-01T00:00:00";
+  int64_t slaves = 0, days = 0, rows = 0, seed = 1;
+  bool truncate = false, dst = false;
+  FlagSet flags("powerview-gen file", "OUT [flags]",
+                "Writes one MV2 file with realistic values. The same flags give the same bytes.");
+  flags.String("format", &o.format, "v002 or v003");
+  flags.String("format-name", &o.format_name, "format cell to write instead (e.g. MV_T202_V002)");
+  flags.String("master", &o.master, "tri (3 voltages + 3 channels) or mono (1 + 5)");
+  flags.Int("slaves", &slaves, "slave devices, 6 channels each");
+  flags.String("start", &start, "first timestamp as written, YYYY-MM-DDTHH:MM:SS");
+  flags.Int("days", &days, "days of rows (overrides --rows)");
+  flags.Int("rows", &rows, "measurement rows (default 144)");
+  flags.Duration("interval", &o.interval, "time between rows");
+  flags.String("serial", &o.serial, "master serial");
+  flags.Int("power-off-every", &o.power_off_every, "add a power-off marker after every N rows");
+  flags.Bool("truncate", &truncate, "cut the last row mid-value, without final newline");
+  flags.Bool("dst", &dst, "Europe/Paris wall-clock time with summer time instead of UTC");
+  flags.Int("seed", &seed, "random seed");
+  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args);
+  if (!positional.ok())
+    return absl::IsCancelled(positional.status()) ? 0 : Fail(positional.status());
+  if (positional->size() != 1) return Fail(absl::InvalidArgumentError("need exactly one OUT file"));
+  if (!absl::ParseCivilTime(start, &o.start)) {
+    return Fail(absl::InvalidArgumentError("bad --start, want YYYY-MM-DDTHH:MM:SS"));
+  }
+  o.slaves = static_cast<int>(slaves);
+  o.truncate = truncate;
+  o.dst = dst;
+  o.seed = static_cast<uint64_t>(seed);
+  if (days > 0) {
+    o.rows = days * 86400 / absl::ToInt64Seconds(o.interval);
+  } else if (rows > 0) {
+    o.rows = rows;
+  }
+  absl::StatusOr<powerview::gen::GenResult> result =
+      powerview::gen::WriteMv2File(o, (*positional)[0]);
+  if (!result.ok()) return Fail(result.status());
+  std::printf("%s: %lld rows (%lld power-off markers), %d channels, %lld bytes\n",
+              (*positional)[0].c_str(), static_cast<long long>(result->rows),
+              static_cast<long long>(result->markers), result->channels,
+              static_cast<long long>(result->bytes));
+  return 0;
+}
+
+int RunTree(const std::vector<std::string>& args) {
+  FlagSet flags("powerview-gen tree", "DIR",
+                "Writes a small demo data root DIR/<company>/<campaign>/<serial>/*.tsv.");
+  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args);
+  if (!positional.ok())
+    return absl::IsCancelled(positional.status()) ? 0 : Fail(positional.status());
+  if (positional->size() != 1) return Fail(absl::InvalidArgumentError("need exactly one DIR"));
+  auto files = powerview::gen::WriteDemoTree((*positional)[0]);
+  if (!files.ok()) return Fail(files.status());
+  for (const powerview::gen::DemoFile& f : *files) {
+    std::printf("%s/%s  %s\n", (*positional)[0].c_str(), f.relative_path.c_str(),
+                f.description.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string usage =
+      "Usage: powerview-gen file OUT [flags]   one MV2 file (see powerview-gen file --help)\n"
+      "       powerview-gen tree DIR           a small demo data root\n";
+  if (argc < 2) {
+    std::fputs(usage.c_str(), stderr);
+    return 1;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "file") return RunFile(args);
+  if (command == "tree") return RunTree(args);
+  if (command == "--help" || command == "-h") {
+    std::fputs(usage.c_str(), stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "powerview-gen: unknown command '%s'\n%s", command.c_str(), usage.c_str());
+  return 1;
+}

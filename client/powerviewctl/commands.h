@@ -1,0 +1,39 @@
+// The subcommands of powerviewctl. Each lives in its own file and registers itself from a
+// namespace-scope initializer, so adding a command touches no other file:
+//
+//   namespace { int RunFoo(const std::vector<std::string>& args); }
+//   static const bool kFooRegistered =
+//       powerview::ctl::RegisterCommand({"foo", "does foo", &RunFoo});
+//
+// `args` are the arguments after the command name. Exit codes: 0 success, 1 usage or I/O
+// error, 2 and above command-specific (documented in the command's --help).
+#ifndef POWERVIEW_CLIENT_POWERVIEWCTL_COMMANDS_H_
+#define POWERVIEW_CLIENT_POWERVIEWCTL_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace powerview::ctl {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+};
+
+// Adds `command` to the table; returns true so it can initialise a static.
+bool RegisterCommand(Command command);
+
+// The registered commands, sorted by name.
+std::vector<Command> Commands();
+
+// The command called `name`, or nullptr.
+const Command* FindCommand(const std::string& name);
+
+// Exit codes shared by the commands.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 1;
+
+}  // namespace powerview::ctl
+
+#endif  // POWERVIEW_CLIENT_POWERVIEWCTL_COMMANDS_H_
