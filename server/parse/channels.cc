@@ -27,11 +27,12 @@ bool IsPhaseLabel(absl::string_view cell, char digit) {
 absl::StatusOr<ChannelLayout> BuildChannels(absl::string_view serial_line,
                                             absl::string_view channel_line,
                                             absl::string_view master_type) {
-  // Like upstream, each line is stripped as a whole before it is split at tabs.
+  // Trailing whitespace (tabs included) is dropped before the lines are split at tabs, as
+  // upstream does; leading tabs are kept, so that column 0 stays column 0.
   std::vector<absl::string_view> serials =
-      absl::StrSplit(absl::StripAsciiWhitespace(serial_line), '\t');
+      absl::StrSplit(absl::StripTrailingAsciiWhitespace(serial_line), '\t');
   std::vector<absl::string_view> cells =
-      absl::StrSplit(absl::StripAsciiWhitespace(channel_line), '\t');
+      absl::StrSplit(absl::StripTrailingAsciiWhitespace(channel_line), '\t');
   if (serials.size() < 2) {
     return absl::InvalidArgumentError("the serial-number line names no channel column");
   }

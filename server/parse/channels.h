@@ -23,8 +23,8 @@ struct ChannelLayout {
 // `master_type` is the V003 header's MasterType ("Tri"/"Mono", any case, surrounding spaces
 // ignored); it decides the subtype when it is one of those. Otherwise the subtype is "tri" when
 // the channel cells contain `Ph 1`, `Ph 2` and `Ph 3` (each `^Ph\s*N\b`, in any column).
-// InvalidArgument when the channel line has fewer cells than the serial line or the serial line
-// names no channel column.
+// Trailing whitespace of each line is ignored. InvalidArgument when the channel line has fewer
+// cells than the serial line or the serial line names no channel column.
 absl::StatusOr<ChannelLayout> BuildChannels(absl::string_view serial_line,
                                             absl::string_view channel_line,
                                             absl::string_view master_type);

@@ -52,7 +52,7 @@ class PreambleReader {
     if (!found.ok()) return found.status();
     if (!*found) return absl::InvalidArgumentError("missing channel line");
     preamble.channel_line = std::string(line_.text);
-    absl::string_view channel = absl::StripAsciiWhitespace(preamble.channel_line);
+    absl::string_view channel = absl::StripTrailingAsciiWhitespace(preamble.channel_line);
     preamble.format =
         std::string(absl::StripAsciiWhitespace(channel.substr(0, channel.find('\t'))));
     return preamble;
@@ -81,9 +81,13 @@ class PreambleReader {
       if (!more.ok()) return more.status();
       if (!*more) return absl::InvalidArgumentError("bad V003 header: missing END_HEADER");
       if (Stripped() == "END_HEADER") break;
+      if (line_.overlong) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("bad V003 header: line %d is too long", line_.number));
+      }
       if (!json->empty()) json->push_back('\n');
       json->append(line_.text.data(), line_.text.size());
-      if (line_.overlong || json->size() > kMaxHeaderBytes) {
+      if (json->size() > kMaxHeaderBytes) {
         return absl::InvalidArgumentError(
             absl::StrFormat("bad V003 header: no END_HEADER within %d bytes", kMaxHeaderBytes));
       }

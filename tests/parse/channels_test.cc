@@ -91,7 +91,7 @@ TEST(ChannelsTest, NameAndUnitSplitAtTheLastSpace) {
   EXPECT_EQ(layout->channels[1].field_key(), "MA_Ch1_");  // like upstream: trailing underscore
   EXPECT_EQ(layout->channels[2].name(), "Prise cuisine");
   EXPECT_EQ(layout->channels[2].unit(), "W");
-  // The line is stripped as a whole, so the last cell loses its trailing space.
+  // Trailing whitespace of the line is dropped, so the last cell loses its trailing space.
   EXPECT_EQ(layout->channels[3].name(), "Voie2");
   EXPECT_EQ(layout->channels[3].unit(), "kWh");
 }
