@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "powerview-notify: %s\n", std::string(rest.status().message()).c_str());
     return 2;
   }
-  absl::StatusOr<proto::FsEvent> event =
-      powerview::intake::FsEventFromHookEnvironment([](const char* name) { return std::getenv(name); });
+  absl::StatusOr<proto::FsEvent> event = powerview::intake::FsEventFromHookEnvironment(
+      [](const char* name) { return std::getenv(name); });
   if (!event.ok()) {
     std::fprintf(stderr, "powerview-notify: %s\n", std::string(event.status().message()).c_str());
     return 2;

@@ -164,8 +164,8 @@ class SqliteCatalog : public Catalog {
     return ReadReport(*query);
   }
 
-  absl::StatusOr<std::vector<v1::IngestReport>> ListReports(
-      const ReportFilter& filter, std::string* next_page_token) override {
+  absl::StatusOr<std::vector<v1::IngestReport>> ListReports(const ReportFilter& filter,
+                                                            std::string* next_page_token) override {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t before = INT64_MAX;
     if (!filter.page_token.empty() && !absl::SimpleAtoi(filter.page_token, &before)) {
@@ -233,8 +233,7 @@ class SqliteCatalog : public Catalog {
 
   absl::StatusOr<int> RecordChannelsLocked(const v1::IngestReport& report,
                                            const std::string& subtype,
-                                           absl::Span<const v1::Channel> channels,
-                                           absl::Time now) {
+                                           absl::Span<const v1::Channel> channels, absl::Time now) {
     int64_t last_sample =
         report.has_last_time() ? TimeUtil::TimestampToMicroseconds(report.last_time()) : 0;
     auto device = db_->Prepare(
@@ -284,8 +283,8 @@ class SqliteCatalog : public Catalog {
   static absl::StatusOr<v1::IngestReport> ReadReport(const SqliteStatement& row) {
     v1::IngestReport report;
     if (!report.ParseFromString(row.ColumnText(1))) {
-      return absl::DataLossError(absl::StrCat("catalog: report ", row.ColumnInt(0),
-                                              " cannot be decoded"));
+      return absl::DataLossError(
+          absl::StrCat("catalog: report ", row.ColumnInt(0), " cannot be decoded"));
     }
     report.set_report_id(row.ColumnInt(0));
     return report;

@@ -5,10 +5,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
@@ -51,8 +51,7 @@ void FlagSet::String(std::string name, std::string* target, std::string help, st
 }
 
 void FlagSet::Int(std::string name, int64_t* target, std::string help, std::string env) {
-  flags_.push_back({std::move(name), std::move(help), std::move(env), "int",
-                    absl::StrCat(*target),
+  flags_.push_back({std::move(name), std::move(help), std::move(env), "int", absl::StrCat(*target),
                     [target](absl::string_view v) { return absl::SimpleAtoi(v, target); }});
 }
 
@@ -72,7 +71,8 @@ void FlagSet::Duration(std::string name, absl::Duration* target, std::string hel
 void FlagSet::List(std::string name, std::vector<std::string>* target, std::string help,
                    std::string env) {
   flags_.push_back({std::move(name), std::move(help), std::move(env), "list",
-                    absl::StrJoin(*target, ","), [target, first = true](absl::string_view v) mutable {
+                    absl::StrJoin(*target, ","),
+                    [target, first = true](absl::string_view v) mutable {
                       if (first) target->clear();  // the first explicit value replaces defaults
                       first = false;
                       for (absl::string_view part : absl::StrSplit(v, ',', absl::SkipEmpty())) {
@@ -155,9 +155,9 @@ absl::StatusOr<std::vector<std::string>> FlagSet::Parse(const std::vector<std::s
       }
     }
     if (!flag->set(value)) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "invalid value '%s' for --%s: expected a %s (see %s --help)", value, name, flag->kind,
-          program_));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("invalid value '%s' for --%s: expected a %s (see %s --help)", value, name,
+                          flag->kind, program_));
     }
   }
   return positional;

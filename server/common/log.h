@@ -24,10 +24,14 @@ void Logf(LogLevel level, absl::string_view component, const absl::FormatSpec<Ar
   if (LogEnabled(level)) LogLine(level, component, absl::StrFormat(format, args...));
 }
 
-#define PV_LOG_DEBUG(component, ...) ::powerview::Logf(::powerview::LogLevel::kDebug, component, __VA_ARGS__)
-#define PV_LOG_INFO(component, ...) ::powerview::Logf(::powerview::LogLevel::kInfo, component, __VA_ARGS__)
-#define PV_LOG_WARN(component, ...) ::powerview::Logf(::powerview::LogLevel::kWarn, component, __VA_ARGS__)
-#define PV_LOG_ERROR(component, ...) ::powerview::Logf(::powerview::LogLevel::kError, component, __VA_ARGS__)
+#define PV_LOG_DEBUG(component, ...) \
+  ::powerview::Logf(::powerview::LogLevel::kDebug, component, __VA_ARGS__)
+#define PV_LOG_INFO(component, ...) \
+  ::powerview::Logf(::powerview::LogLevel::kInfo, component, __VA_ARGS__)
+#define PV_LOG_WARN(component, ...) \
+  ::powerview::Logf(::powerview::LogLevel::kWarn, component, __VA_ARGS__)
+#define PV_LOG_ERROR(component, ...) \
+  ::powerview::Logf(::powerview::LogLevel::kError, component, __VA_ARGS__)
 
 }  // namespace powerview
 

@@ -6,7 +6,8 @@
 namespace powerview {
 namespace {
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  std::string message = absl::StrFormat("sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  std::string message =
+      absl::StrFormat("sqlite: %s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return absl::UnavailableError(message);
   if (rc == SQLITE_FULL || rc == SQLITE_IOERR) return absl::ResourceExhaustedError(message);
   if (rc == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
@@ -16,9 +17,8 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
 
 absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool durable) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteError(db, rc, absl::StrCat("open ", path));
     sqlite3_close(db);
@@ -26,9 +26,9 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
   }
   std::unique_ptr<SqliteDb> result(new SqliteDb(db));
   sqlite3_busy_timeout(db, 10000);
-  absl::Status status = result->Exec(absl::StrCat(
-      "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=",
-      durable ? "FULL" : "NORMAL", ";"));
+  absl::Status status = result->Exec(
+      absl::StrCat("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=",
+                   durable ? "FULL" : "NORMAL", ";"));
   if (!status.ok()) return status;
   return result;
 }
@@ -61,7 +61,9 @@ SqliteStatement::SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, std::string sq
     : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
 
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_), sql_(std::move(other.sql_)),
+    : db_(other.db_),
+      stmt_(other.stmt_),
+      sql_(std::move(other.sql_)),
       bind_error_(std::move(other.bind_error_)) {
   other.stmt_ = nullptr;
 }

@@ -50,7 +50,8 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
   flags.String("config", &config_file, "File of 'name = value' lines with any of these flags");
   flags.String("data-root", &c.data_root, "SFTPGo data root: <root>/<company>/<campaign>/<device>/",
                "POWERVIEW_DATA_ROOT");
-  flags.String("state-dir", &c.state_dir, "Journal, catalog and spool folder", "POWERVIEW_STATE_DIR");
+  flags.String("state-dir", &c.state_dir, "Journal, catalog and spool folder",
+               "POWERVIEW_STATE_DIR");
   flags.String("spool-dir", &c.spool_dir,
                "Where powerview-notify leaves events when the daemon is down (default "
                "<state-dir>/spool)",

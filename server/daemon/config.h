@@ -43,8 +43,8 @@ struct Config {
   bool keep_files = false;
   std::string log_level = "info";
 
-  bool plugin = false;        // force plugin mode (otherwise detected from the environment)
-  bool plugin_tcp = false;    // plugin mode: listen on TCP instead of a Unix socket
+  bool plugin = false;      // force plugin mode (otherwise detected from the environment)
+  bool plugin_tcp = false;  // plugin mode: listen on TCP instead of a Unix socket
 
   std::string grafana_url;
   std::string grafana_token;

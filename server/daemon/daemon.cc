@@ -183,9 +183,9 @@ absl::Status Daemon::StartNotifierServer() {
   RegisterNotifier(&builder);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", absl::StrJoin(config_.listen, ", "),
-        " (address in use, or no permission for the socket folder?)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", absl::StrJoin(config_.listen, ", "),
+                     " (address in use, or no permission for the socket folder?)"));
   }
   PV_LOG_INFO("daemon", "notifier service listening on %s", absl::StrJoin(config_.listen, ", "));
   return absl::OkStatus();
@@ -195,8 +195,10 @@ void Daemon::DrainSpoolOnce() {
   intake::DrainResult r = intake::DrainSpool(
       config_.spool_dir, [this](const proto::FsEvent& e) { return intake_->Accept(e); });
   if (r.delivered + r.failed + r.unreadable > 0) {
-    PV_LOG_INFO("spool", "%d spooled event(s) taken in, %d left for later, %d unreadable (moved to "
-                "bad/)", r.delivered, r.failed, r.unreadable);
+    PV_LOG_INFO("spool",
+                "%d spooled event(s) taken in, %d left for later, %d unreadable (moved to "
+                "bad/)",
+                r.delivered, r.failed, r.unreadable);
   }
 }
 
@@ -216,8 +218,8 @@ void Daemon::BackgroundLoop() {
         PV_LOG_WARN("sweeper", "scan failed: %s", swept.status().message());
       } else {
         if (swept->queued > 0) workers_->Wake();
-        PV_LOG_DEBUG("sweeper", "%d file(s) seen, %d queued, %d still changing",
-                     swept->files_seen, swept->queued, swept->still_changing);
+        PV_LOG_DEBUG("sweeper", "%d file(s) seen, %d queued, %d still changing", swept->files_seen,
+                     swept->queued, swept->still_changing);
       }
       // Files still being written are looked at again soon rather than a full interval later.
       absl::Duration wait = config_.sweep_interval;
@@ -234,17 +236,17 @@ void Daemon::BackgroundLoop() {
     absl::Time wake = std::min(next_spool, next_prune);
     if (config_.sweep_interval > absl::ZeroDuration()) wake = std::min(wake, next_sweep);
     std::unique_lock<std::mutex> lock(loop_mu_);
-    loop_cv_.wait_for(lock, absl::ToChronoMilliseconds(std::max(wake - absl::Now(),
-                                                                absl::Milliseconds(50))),
-                      [this] { return loop_stop_; });
+    loop_cv_.wait_for(
+        lock, absl::ToChronoMilliseconds(std::max(wake - absl::Now(), absl::Milliseconds(50))),
+        [this] { return loop_stop_; });
     if (loop_stop_) return;
   }
 }
 
 void Daemon::Shutdown(absl::Duration grace) {
   if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(
-                                                             absl::ToInt64Milliseconds(grace) / 2));
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::milliseconds(absl::ToInt64Milliseconds(grace) / 2));
     server_.reset();
   }
   {

@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
     PV_LOG_ERROR("daemon", "cannot start: %s", d.status().message());
     return 1;
   }
-  PV_LOG_INFO("daemon",
-              "PowerView %s: data root %s, state %s, InfluxDB %s (%s), %d worker(s)",
+  PV_LOG_INFO("daemon", "PowerView %s: data root %s, state %s, InfluxDB %s (%s), %d worker(s)",
               POWERVIEW_VERSION, config->data_root, config->state_dir, config->influxdb_url,
               config->influxdb_api, config->workers);
   if (absl::Status s = (*d)->StartPipeline(); !s.ok()) {

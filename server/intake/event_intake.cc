@@ -11,7 +11,11 @@ EventIntake::EventIntake(const lifecycle::DataRoot* root, journal::JobStore* sto
                          catalog::Catalog* catalog, pipeline::EventBus* bus,
                          std::function<void()> on_queued,
                          std::function<void(const std::string&)> on_campaign)
-    : root_(root), store_(store), catalog_(catalog), bus_(bus), on_queued_(std::move(on_queued)),
+    : root_(root),
+      store_(store),
+      catalog_(catalog),
+      bus_(bus),
+      on_queued_(std::move(on_queued)),
       on_campaign_(std::move(on_campaign)) {}
 
 absl::Status EventIntake::Accept(const proto::FsEvent& event) {
@@ -34,9 +38,9 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
                            " is not a local folder PowerView can read");
   } else if (action == "upload") {
     if (event.status() != 1) {
-      outcome = absl::StrCat("ignored: ",
-                             event.status() == 3 ? "upload over quota" : "incomplete upload",
-                             " (status ", event.status(), ")");
+      outcome =
+          absl::StrCat("ignored: ", event.status() == 3 ? "upload over quota" : "incomplete upload",
+                       " (status ", event.status(), ")");
     } else if (absl::Status s = QueueIngest(event, event.fs_path(), "upload", &outcome); !s.ok()) {
       return s;
     }
@@ -55,11 +59,10 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
       }
       outcome = absl::StrCat("company '", folder->company, "' created");
     } else if (folder->depth == 2) {
-      absl::Status s = action == "mkdir"
-                           ? catalog_->RecordCampaign(folder->company, folder->campaign,
-                                                      record.received)
-                           : catalog_->RecordCampaignRemoved(folder->company, folder->campaign,
-                                                             record.received);
+      absl::Status s =
+          action == "mkdir"
+              ? catalog_->RecordCampaign(folder->company, folder->campaign, record.received)
+              : catalog_->RecordCampaignRemoved(folder->company, folder->campaign, record.received);
       if (!s.ok()) return s;
       outcome = absl::StrCat("campaign '", folder->company, "/", folder->campaign, "' ",
                              action == "mkdir" ? "created" : "removed");
@@ -77,8 +80,8 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
     // The job (if any) is already durable; the event log is informative.
     PV_LOG_WARN("intake", "event log write failed: %s", s.message());
   }
-  PV_LOG_INFO("intake", "%s %s: %s", action, action == "rename" ? event.fs_target_path()
-                                                                 : event.fs_path(), outcome);
+  PV_LOG_INFO("intake", "%s %s: %s", action,
+              action == "rename" ? event.fs_target_path() : event.fs_path(), outcome);
   if (absl::StartsWith(outcome, "ignored")) {
     pipeline::PipelineEvent e;
     e.type = pipeline::EventType::kEventIgnored;
@@ -103,8 +106,8 @@ absl::Status EventIntake::QueueIngest(const proto::FsEvent& event, const std::st
   job.size = event.file_size();
   job.source = source;
   // A re-delivered event is the same job; a later upload of the same path is a new one.
-  job.dedupe_key = absl::StrCat("event:", file->path, "|", event.file_size(), "|",
-                                event.timestamp());
+  job.dedupe_key =
+      absl::StrCat("event:", file->path, "|", event.file_size(), "|", event.timestamp());
   absl::StatusOr<journal::EnqueueResult> queued = store_->Enqueue(job);
   if (!queued.ok()) return queued.status();
   if (queued->created) {

@@ -22,9 +22,8 @@ class EventIntake {
  public:
   // Nothing is owned; all must outlive the intake. `on_queued` runs after a job is durable
   // (wakes the workers); `on_campaign` after a campaign folder is created (provisioning).
-  EventIntake(const lifecycle::DataRoot* root, journal::JobStore* store,
-              catalog::Catalog* catalog, pipeline::EventBus* bus,
-              std::function<void()> on_queued,
+  EventIntake(const lifecycle::DataRoot* root, journal::JobStore* store, catalog::Catalog* catalog,
+              pipeline::EventBus* bus, std::function<void()> on_queued,
               std::function<void(const std::string& company)> on_campaign);
 
   // OK means the event is recorded (and its job durable). An error means nothing was kept and
@@ -33,8 +32,8 @@ class EventIntake {
   absl::Status Accept(const proto::FsEvent& event);
 
  private:
-  absl::Status QueueIngest(const proto::FsEvent& event, const std::string& path,
-                           const char* source, std::string* outcome);
+  absl::Status QueueIngest(const proto::FsEvent& event, const std::string& path, const char* source,
+                           std::string* outcome);
 
   const lifecycle::DataRoot* root_;
   journal::JobStore* store_;

@@ -61,12 +61,12 @@ absl::StatusOr<proto::FsEvent> FsEventFromHookEnvironment(
   event.set_endpoint(Str(getenv, "SFTPGO_ACTION_ENDPOINT"));
   event.set_role(Str(getenv, "SFTPGO_ACTION_ROLE"));
   int64_t size = 0, status = 1, timestamp = 0, elapsed = 0, provider = 0, flags = 0;
-  for (auto [name, target] : {std::pair{"SFTPGO_ACTION_FILE_SIZE", &size},
-                              std::pair{"SFTPGO_ACTION_STATUS", &status},
-                              std::pair{"SFTPGO_ACTION_TIMESTAMP", &timestamp},
-                              std::pair{"SFTPGO_ACTION_ELAPSED", &elapsed},
-                              std::pair{"SFTPGO_ACTION_FS_PROVIDER", &provider},
-                              std::pair{"SFTPGO_ACTION_OPEN_FLAGS", &flags}}) {
+  for (auto [name, target] :
+       {std::pair{"SFTPGO_ACTION_FILE_SIZE", &size}, std::pair{"SFTPGO_ACTION_STATUS", &status},
+        std::pair{"SFTPGO_ACTION_TIMESTAMP", &timestamp},
+        std::pair{"SFTPGO_ACTION_ELAPSED", &elapsed},
+        std::pair{"SFTPGO_ACTION_FS_PROVIDER", &provider},
+        std::pair{"SFTPGO_ACTION_OPEN_FLAGS", &flags}}) {
     if (absl::Status s = ReadInt(getenv, name, target); !s.ok()) return s;
   }
   if (timestamp == 0) timestamp = absl::ToUnixNanos(absl::Now());
@@ -82,18 +82,20 @@ absl::StatusOr<proto::FsEvent> FsEventFromHookEnvironment(
 absl::StatusOr<std::string> SpoolEvent(const std::string& spool_dir, const proto::FsEvent& event) {
   std::error_code ec;
   fs::create_directories(spool_dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("create spool ", spool_dir, ": ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("create spool ", spool_dir, ": ", ec.message()));
   std::string json;
   if (auto s = google::protobuf::util::MessageToJsonString(event, &json); !s.ok()) {
     return absl::InternalError(absl::StrCat("encode event: ", s.ToString()));
   }
   static std::atomic<int> counter{0};
-  std::string name = absl::StrCat(absl::ToUnixNanos(absl::Now()), "-", ::getpid(), "-",
-                                  counter++, ".json");
+  std::string name =
+      absl::StrCat(absl::ToUnixNanos(absl::Now()), "-", ::getpid(), "-", counter++, ".json");
   std::string temp = absl::StrCat(spool_dir, "/.", name, ".tmp");
   std::string path = absl::StrCat(spool_dir, "/", name);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("create ", temp, ": ", std::strerror(errno)));
+  if (fd < 0)
+    return absl::UnavailableError(absl::StrCat("create ", temp, ": ", std::strerror(errno)));
   bool ok = ::write(fd, json.data(), json.size()) == static_cast<ssize_t>(json.size()) &&
             ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;

@@ -24,7 +24,7 @@ absl::StatusOr<std::string> SpoolEvent(const std::string& spool_dir, const proto
 
 struct DrainResult {
   int delivered = 0;
-  int failed = 0;  // left in the spool for the next drain
+  int failed = 0;      // left in the spool for the next drain
   int unreadable = 0;  // moved aside to <spool>/bad/
 };
 

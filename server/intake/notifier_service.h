@@ -15,8 +15,7 @@ class NotifierService final : public proto::Notifier::Service {
 
   grpc::Status SendFsEvent(grpc::ServerContext* context, const proto::FsEvent* request,
                            google::protobuf::Empty* response) override;
-  grpc::Status SendProviderEvent(grpc::ServerContext* context,
-                                 const proto::ProviderEvent* request,
+  grpc::Status SendProviderEvent(grpc::ServerContext* context, const proto::ProviderEvent* request,
                                  google::protobuf::Empty* response) override;
   grpc::Status SendLogEvent(grpc::ServerContext* context, const proto::LogEvent* request,
                             google::protobuf::Empty* response) override;

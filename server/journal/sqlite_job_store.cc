@@ -172,8 +172,7 @@ class SqliteJobStore : public JobStore {
     return update->Run();
   }
 
-  absl::StatusOr<bool> KnowsFile(const std::string& path, int64_t size,
-                                 int64_t mtime_ns) override {
+  absl::StatusOr<bool> KnowsFile(const std::string& path, int64_t size, int64_t mtime_ns) override {
     std::lock_guard<std::mutex> lock(mu_);
     auto query = db_->Prepare(
         "SELECT 1 FROM jobs WHERE kind = 'ingest' AND path = ? AND (state IN ('pending', "
@@ -316,8 +315,7 @@ class SqliteJobStore : public JobStore {
   absl::StatusOr<JobCounts> CountWhere(const char* where, int64_t arg, absl::Time now) {
     std::lock_guard<std::mutex> lock(mu_);
     auto query = db_->Prepare(absl::StrCat(
-        "SELECT state, next_attempt_us > ?1, COUNT(*) FROM jobs WHERE ", where,
-        " GROUP BY 1, 2"));
+        "SELECT state, next_attempt_us > ?1, COUNT(*) FROM jobs WHERE ", where, " GROUP BY 1, 2"));
     if (!query.ok()) return query.status();
     query->Bind(1, Micros(now));
     if (arg != 0) query->Bind(2, arg);

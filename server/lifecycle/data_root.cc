@@ -141,8 +141,8 @@ absl::Status DataRoot::CheckRealPath(const FileLocation& file) const {
   }
   std::string prefix = root_ == "/" ? "/" : root_ + "/";
   if (!absl::StartsWith(real.string(), prefix)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.relative, " resolves to ", real.string(), ", outside the data root; not read"));
+    return absl::InvalidArgumentError(absl::StrCat(file.relative, " resolves to ", real.string(),
+                                                   ", outside the data root; not read"));
   }
   if (!fs::is_regular_file(real)) {
     return absl::InvalidArgumentError(absl::StrCat(file.relative, " is not a regular file"));
@@ -150,17 +150,21 @@ absl::Status DataRoot::CheckRealPath(const FileLocation& file) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> DataRoot::MoveTo(const FileLocation& file, Outcome outcome) {
+absl::StatusOr<std::string> DataRoot::PrepareDestination(const FileLocation& file,
+                                                         Outcome outcome) {
   std::string folder =
       absl::StrCat(file.dir, "/", outcome == Outcome::kParsed ? "parsed" : "error");
   if (::mkdir(folder.c_str(), 0775) != 0 && errno != EEXIST) {
     return ErrnoStatus(errno, absl::StrCat("create ", folder));
   }
-  std::string target = absl::StrCat(folder, "/", file.name);
-  if (::rename(file.path.c_str(), target.c_str()) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("move ", file.path, " to ", target));
+  return absl::StrCat(folder, "/", file.name);
+}
+
+absl::Status DataRoot::MoveTo(const FileLocation& file, const std::string& destination) {
+  if (::rename(file.path.c_str(), destination.c_str()) != 0) {
+    return ErrnoStatus(errno, absl::StrCat("move ", file.path, " to ", destination));
   }
-  return target;
+  return absl::OkStatus();
 }
 
 absl::Status DataRoot::WriteFileAtomically(const std::string& path, absl::string_view content) {

@@ -48,9 +48,11 @@ class DataRoot {
   // Resolves symlinks: the real file must still be inside the root (NotFound if it is gone).
   absl::Status CheckRealPath(const FileLocation& file) const;
 
-  // Moves the file into `parsed/` or `error/` beside it (creating the folder; a file with the
-  // same name there is replaced) and returns the new path.
-  static absl::StatusOr<std::string> MoveTo(const FileLocation& file, Outcome outcome);
+  // The path the file gets in `parsed/` or `error/` beside it; creates that folder.
+  static absl::StatusOr<std::string> PrepareDestination(const FileLocation& file, Outcome outcome);
+  // Moves the file to `destination` (from PrepareDestination; a file with the same name there
+  // is replaced).
+  static absl::Status MoveTo(const FileLocation& file, const std::string& destination);
   // Writes `content` atomically to `path` (temporary file, fsync, rename).
   static absl::Status WriteFileAtomically(const std::string& path, absl::string_view content);
 

@@ -58,8 +58,7 @@ absl::StatusOr<std::string> Sha256Hex(const std::string& path) {
   EVP_DigestFinal_ex(ctx, digest, &length);
   EVP_MD_CTX_free(ctx);
   if (failed) return absl::DataLossError(absl::StrCat("read ", path));
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string ReportJson(const v1::IngestReport& report) {
@@ -68,7 +67,7 @@ std::string ReportJson(const v1::IngestReport& report) {
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   std::string json;
-  google::protobuf::util::MessageToJsonString(report, &json, options).IgnoreError();
+  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
   return json;
 }
 
@@ -170,9 +169,9 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Process(const journal::Job& job) 
   report.set_write_retries(stats.retries);
   report.set_status(v1::INGEST_STATUS_INGESTED);
   if (summary->info.master_sn != file->device_folder) {
-    report.add_warnings(absl::StrFormat(
-        "the file's master serial %s differs from its folder %s; tags use %s",
-        summary->info.master_sn, file->device_folder, summary->info.master_sn));
+    report.add_warnings(
+        absl::StrFormat("the file's master serial %s differs from its folder %s; tags use %s",
+                        summary->info.master_sn, file->device_folder, summary->info.master_sn));
   }
   return Finish(*file, std::move(report), summary->info.channels, summary->info.subtype);
 }
@@ -181,8 +180,8 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Finish(const lifecycle::FileLocat
                                                       v1::IngestReport report,
                                                       const std::vector<v1::Channel>& channels,
                                                       const std::string& subtype) {
-  absl::Time started = absl::FromUnixMillis(
-      TimeUtil::TimestampToMilliseconds(report.started_time()));
+  absl::Time started =
+      absl::FromUnixMillis(TimeUtil::TimestampToMilliseconds(report.started_time()));
   // The summary point is part of the job: if InfluxDB cannot take it, the job runs again
   // (re-writing the same points is harmless).
   if (absl::Status s = WriteSummaryPoint(report, absl::Now() - started); !s.ok()) {
@@ -190,19 +189,22 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Finish(const lifecycle::FileLocat
     PV_LOG_WARN("ingest", "summary point for %s not written: %s", file.relative, s.message());
   }
   bool ingested = report.status() == v1::INGEST_STATUS_INGESTED;
-  std::string final_path = file.path;
+  // The report and the catalog are written before the file moves, so that whoever sees the
+  // file in parsed/ or error/ also finds its report there.
+  std::string destination = file.path;
   if (!settings_.keep_files) {
-    absl::StatusOr<std::string> moved = lifecycle::DataRoot::MoveTo(
+    absl::StatusOr<std::string> prepared = lifecycle::DataRoot::PrepareDestination(
         file, ingested ? lifecycle::Outcome::kParsed : lifecycle::Outcome::kError);
-    if (moved.ok()) {
-      final_path = *moved;
+    if (prepared.ok()) {
+      destination = *prepared;
     } else {
-      report.add_warnings(absl::StrCat("the file could not be moved: ", moved.status().message()));
-      PV_LOG_ERROR("ingest", "%s", report.warnings(report.warnings_size() - 1));
+      report.add_warnings(
+          absl::StrCat("the file could not be moved: ", prepared.status().message()));
     }
   }
-  report.set_final_path(final_path);
-  *report.mutable_finished_time() = TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(absl::Now()));
+  report.set_final_path(destination);
+  *report.mutable_finished_time() =
+      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(absl::Now()));
 
   IngestOutcome outcome;
   if (ingested) {
@@ -213,17 +215,28 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Finish(const lifecycle::FileLocat
   absl::StatusOr<int64_t> id = catalog_->AddReport(report);
   if (!id.ok()) return id.status();
   report.set_report_id(*id);
-  if (absl::Status s =
-          lifecycle::DataRoot::WriteFileAtomically(final_path + ".report.json", ReportJson(report));
+  std::string report_path = destination + ".report.json";
+  if (absl::Status s = lifecycle::DataRoot::WriteFileAtomically(report_path, ReportJson(report));
       !s.ok()) {
     PV_LOG_WARN("ingest", "report for %s not written: %s", file.relative, s.message());
   }
+  if (destination != file.path) {
+    if (absl::Status moved = lifecycle::DataRoot::MoveTo(file, destination); !moved.ok()) {
+      // The file stays where it was; so does its report, with the reason.
+      std::remove(report_path.c_str());
+      report.set_final_path(file.path);
+      report.add_warnings(absl::StrCat("the file could not be moved: ", moved.message()));
+      PV_LOG_ERROR("ingest", "%s", report.warnings(report.warnings_size() - 1));
+      lifecycle::DataRoot::WriteFileAtomically(file.path + ".report.json", ReportJson(report))
+          .IgnoreError();
+    }
+  }
   outcome.summary =
-      ingested ? absl::StrFormat("ingested: %d points, %d rows", report.counts().points(),
-                                 report.counts().rows())
-               : absl::StrCat(report.status() == v1::INGEST_STATUS_REJECTED ? "rejected: "
-                                                                           : "failed: ",
-                              report.error());
+      ingested
+          ? absl::StrFormat("ingested: %d points, %d rows", report.counts().points(),
+                            report.counts().rows())
+          : absl::StrCat(report.status() == v1::INGEST_STATUS_REJECTED ? "rejected: " : "failed: ",
+                         report.error());
   outcome.report = std::move(report);
   return outcome;
 }
@@ -240,8 +253,8 @@ absl::Status IngestProcessor::WriteSummaryPoint(const v1::IngestReport& report,
       ",file_name=", sink::EscapeTagValue(std::filesystem::path(report.path()).filename().string()),
       ",status=", report.status() == v1::INGEST_STATUS_INGESTED ? "success" : "error",
       " nb_rows=", c.rows(), "i,nb_channels=", report.channel_count(), "i,nb_points=", c.points(),
-      "i,nb_invalid_timestamps=", c.invalid_timestamps(), "i,nb_invalid_values=",
-      c.invalid_values(), "i,nb_power_off_markers=", c.power_off_markers(),
+      "i,nb_invalid_timestamps=", c.invalid_timestamps(),
+      "i,nb_invalid_values=", c.invalid_values(), "i,nb_power_off_markers=", c.power_off_markers(),
       "i,nb_invalid_clock=", c.invalid_clock(), "i,nb_truncated_rows=", c.truncated_last_row(),
       "i,duration_s=", absl::ToDoubleSeconds(took), " ", absl::ToUnixSeconds(absl::Now()), "\n");
   sink::WriteStats stats;

@@ -48,8 +48,7 @@ class IngestProcessor {
   absl::StatusOr<IngestOutcome> Process(const journal::Job& job);
 
  private:
-  absl::StatusOr<IngestOutcome> Finish(const lifecycle::FileLocation& file,
-                                       v1::IngestReport report,
+  absl::StatusOr<IngestOutcome> Finish(const lifecycle::FileLocation& file, v1::IngestReport report,
                                        const std::vector<v1::Channel>& channels,
                                        const std::string& subtype);
   absl::Status WriteSummaryPoint(const v1::IngestReport& report, absl::Duration took);

@@ -11,8 +11,7 @@ namespace powerview::pipeline {
 
 namespace fs = std::filesystem;
 
-Sweeper::Sweeper(const lifecycle::DataRoot* root, journal::JobStore* store,
-                 absl::Duration settle)
+Sweeper::Sweeper(const lifecycle::DataRoot* root, journal::JobStore* store, absl::Duration settle)
     : root_(root), store_(store), settle_(settle) {}
 
 absl::StatusOr<SweepResult> Sweeper::Scan(absl::Time now) {
@@ -20,8 +19,8 @@ absl::StatusOr<SweepResult> Sweeper::Scan(absl::Time now) {
   SweepResult result;
   std::map<std::string, Seen> current;
   std::error_code ec;
-  fs::recursive_directory_iterator it(
-      root_->root(), fs::directory_options::skip_permission_denied, ec);
+  fs::recursive_directory_iterator it(root_->root(), fs::directory_options::skip_permission_denied,
+                                      ec);
   if (ec) return absl::UnavailableError(absl::StrCat("scan ", root_->root(), ": ", ec.message()));
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) {
@@ -43,8 +42,8 @@ absl::StatusOr<SweepResult> Sweeper::Scan(absl::Time now) {
     struct stat st;
     if (::stat(file->path.c_str(), &st) != 0) continue;
     ++result.files_seen;
-    Seen seen{st.st_size, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
-                              st.st_mtim.tv_nsec};
+    Seen seen{st.st_size,
+              static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
     current[file->path] = seen;
     absl::Time mtime = absl::FromUnixNanos(seen.mtime_ns);
     auto prev = previous_.find(file->path);

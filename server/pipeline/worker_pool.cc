@@ -16,9 +16,10 @@ absl::Duration BackoffFor(int attempts, const RetrySchedule& schedule) {
   return delay * jitter(rng);
 }
 
-WorkerPool::WorkerPool(journal::JobStore* store, int workers, Runner runner,
-                       RetrySchedule schedule)
-    : store_(store), workers_(workers < 1 ? 1 : workers), runner_(std::move(runner)),
+WorkerPool::WorkerPool(journal::JobStore* store, int workers, Runner runner, RetrySchedule schedule)
+    : store_(store),
+      workers_(workers < 1 ? 1 : workers),
+      runner_(std::move(runner)),
       schedule_(schedule) {}
 
 WorkerPool::~WorkerPool() { Stop(absl::Seconds(30)); }
