@@ -10,8 +10,9 @@ packages=(
   libssl-dev zlib1g-dev
   influxdb
   golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev
-  nodejs npm
 )
+# Node.js and npm for the buf tool: Debian's packages unless a Node.js with npm is already there.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
