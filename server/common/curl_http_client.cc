@@ -107,13 +107,14 @@ class CurlHttpClient : public HttpClient {
       curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
     } else if (method == "HEAD") {
       curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
-    } else if (method == "POST" || !request.body.empty()) {
+    } else if (method == "DELETE" && request.body.empty()) {
+      curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, "DELETE");
+    } else {
+      // POST, PUT, PATCH, ...: always with a Content-Length, even for an empty body.
       curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
       if (method != "POST") curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method.c_str());
-    } else {
-      curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method.c_str());
     }
 
     curl_slist* headers = nullptr;

@@ -110,11 +110,21 @@ TEST(CurlHttpClientTest, OtherMethodsWithAndWithoutBodies) {
   ASSERT_TRUE(rec.server().Start().ok());
   auto client = NewCurlHttpClient();
   const std::string url = rec.server().base_url() + "/api/x";
-  for (const auto& [method, body] : std::vector<std::pair<std::string, std::string>>{
-           {"PUT", "{\"a\":1}"}, {"PATCH", "{}"}, {"DELETE", ""}, {"DELETE", "{\"b\":2}"}}) {
+  for (const auto& [method, body] :
+       std::vector<std::pair<std::string, std::string>>{{"PUT", "{\"a\":1}"},
+                                                        {"PUT", ""},
+                                                        {"PATCH", "{}"},
+                                                        {"DELETE", ""},
+                                                        {"DELETE", "{\"b\":2}"},
+                                                        {"POST", ""}}) {
     auto resp = client->Send(Request(method, url, body));
     ASSERT_TRUE(resp.ok()) << resp.status();
     EXPECT_EQ(resp->body, method + ":" + body);
+    FakeRequest seen = rec.requests().back();
+    EXPECT_EQ(seen.method, method);
+    if (method != "DELETE" || !body.empty()) {
+      EXPECT_EQ(seen.Header("Content-Length"), std::to_string(body.size())) << method;
+    }
   }
   auto head = client->Send(Request("HEAD", url));
   ASSERT_TRUE(head.ok()) << head.status();

@@ -167,7 +167,12 @@ FakeResponse FakeInflux::Query(const FakeRequest& request) {
   if (q.empty() && request.params.count("q")) q = request.params.at("q");
   if (q.empty()) return V1Error(400, "missing required parameter \\\"q\\\"");
   if (absl::StartsWith(q, "CREATE DATABASE \"") && absl::EndsWith(q, "\"")) {
-    databases_.insert(q.substr(17, q.size() - 18));
+    std::string name;  // InfluxQL identifier escapes: \" and \\ .
+    for (size_t i = 17; i + 1 < q.size(); ++i) {
+      if (q[i] == '\\' && i + 2 < q.size()) ++i;
+      name.push_back(q[i]);
+    }
+    databases_.insert(name);
     return FakeResponse::Json(200, R"({"results":[{"statement_id":0}]})");
   }
   std::string db = request.params.count("db") ? request.params.at("db") : "";
