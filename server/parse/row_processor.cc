@@ -29,18 +29,17 @@ RowProcessor::RowProcessor(const FileInfo* info, int column_count, LocalClock cl
 }
 
 void RowProcessor::SplitCells(absl::string_view text) {
+  // Cells are a few bytes long: a plain loop beats a memchr call per cell.
   cells_.clear();
-  const char* p = text.data();
-  const char* end = p + text.size();
-  while (true) {
-    const char* tab = static_cast<const char*>(std::memchr(p, '\t', end - p));
-    if (tab == nullptr) {
-      cells_.emplace_back(p, end - p);
-      return;
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  for (const char* p = begin; p != end; ++p) {
+    if (*p == '\t') {
+      cells_.emplace_back(begin, p - begin);
+      begin = p + 1;
     }
-    cells_.emplace_back(p, tab - p);
-    p = tab + 1;
   }
+  cells_.emplace_back(begin, end - begin);
 }
 
 // Rule 4.1: the full column count and every value cell exactly "0".

@@ -54,6 +54,40 @@ std::string EscapeTagValue(absl::string_view value) { return Escape(value, true)
 std::string EscapeFieldKey(absl::string_view key) { return Escape(key, true); }
 
 size_t FormatFloat(double value, char* out) {
+  // Fast path for what loggers write (a few decimals): the fewest decimals k for which the
+  // nearest k-decimal number reads back as `value`. Below 1e12 a double's spacing is under
+  // 1e-3, so that number is the only k-decimal one reading back as `value`, hence exactly what
+  // the shortest round-trip conversion prints.
+  static constexpr double kScale[] = {1, 10, 100, 1000};
+  const double magnitude = std::fabs(value);
+  if (magnitude < 1e12) {
+    for (int k = 0; k < 4; ++k) {
+      const double scaled = std::nearbyint(magnitude * kScale[k]);
+      if (scaled / kScale[k] != magnitude) continue;
+      char digits[24];
+      char* d = std::to_chars(digits, digits + sizeof(digits), static_cast<uint64_t>(scaled)).ptr;
+      const size_t n = static_cast<size_t>(d - digits);
+      const size_t decimals = static_cast<size_t>(k);
+      char* o = out;
+      if (std::signbit(value)) *o++ = '-';
+      if (decimals == 0) {
+        std::memcpy(o, digits, n);
+        return static_cast<size_t>(o + n - out);
+      }
+      if (n <= decimals) {  // 0.05: zeros after the point
+        *o++ = '0';
+        *o++ = '.';
+        for (size_t z = n; z < decimals; ++z) *o++ = '0';
+        std::memcpy(o, digits, n);
+        return static_cast<size_t>(o + n - out);
+      }
+      std::memcpy(o, digits, n - decimals);
+      o += n - decimals;
+      *o++ = '.';
+      std::memcpy(o, digits + n - decimals, decimals);
+      return static_cast<size_t>(o + decimals - out);
+    }
+  }
   std::to_chars_result r =
       std::to_chars(out, out + kMaxFloatChars, value, std::chars_format::fixed);
   return static_cast<size_t>(r.ptr - out);

@@ -1,6 +1,10 @@
 #include "server/parse/decimal.h"
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 
 #include "gtest/gtest.h"
 
@@ -35,6 +39,22 @@ TEST(ParsePlainDecimalTest, RejectsEverythingElse) {
     double v = 42;
     EXPECT_FALSE(ParsePlainDecimal(bad, &v)) << "'" << bad << "'";
     EXPECT_EQ(v, 42) << "value changed for '" << bad << "'";
+  }
+}
+
+// The fast path gives exactly what std::from_chars gives.
+TEST(ParsePlainDecimalTest, SameValueAsFromChars) {
+  std::srand(5);
+  for (int i = 0; i < 200000; ++i) {
+    std::string text = i % 3 == 0 ? "-" : "";
+    const int int_digits = 1 + std::rand() % 9, frac_digits = std::rand() % 10;
+    for (int d = 0; d < int_digits; ++d) text += static_cast<char>('0' + std::rand() % 10);
+    if (frac_digits > 0) text += '.';
+    for (int d = 0; d < frac_digits; ++d) text += static_cast<char>('0' + std::rand() % 10);
+    double expected = 0, got = 0;
+    std::from_chars(text.data(), text.data() + text.size(), expected);
+    ASSERT_TRUE(ParsePlainDecimal(text, &got)) << text;
+    ASSERT_EQ(std::memcmp(&got, &expected, sizeof(double)), 0) << text;
   }
 }
 

@@ -1,5 +1,6 @@
 #include "server/sink/line_protocol.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -85,6 +86,26 @@ TEST(FormatFloatTest, ShortestRoundTripFixedNotation) {
   for (int i = 0; i < 10000; ++i) {
     double v = (std::rand() - RAND_MAX / 2) / 997.0;
     EXPECT_EQ(std::strtod(Float(v).c_str(), nullptr), v);
+  }
+}
+
+// The fast path gives exactly what std::to_chars(fixed) gives.
+TEST(FormatFloatTest, SameTextAsToChars) {
+  std::vector<double> values = {0.05,    0.5,    0.001,      0.0005, 1e-7,      999999999999.999,
+                                1e12,    1e15,   123456.789, 9.995,  0.1 + 0.2, 1e300,
+                                -1e-300, 5e-324, 2.5e-5};
+  std::srand(11);
+  for (int i = 0; i < 200000; ++i) {
+    const double scale[] = {1, 10, 100, 1000, 10000};
+    long long n = (static_cast<long long>(std::rand()) << 16) ^ std::rand();
+    values.push_back((i % 2 ? -1 : 1) * static_cast<double>(n % 100000000) / scale[i % 5]);
+    values.push_back(std::ldexp(static_cast<double>(std::rand()), (std::rand() % 80) - 60));
+  }
+  for (double v : values) {
+    char expected[kMaxFloatChars];
+    char* end =
+        std::to_chars(expected, expected + sizeof(expected), v, std::chars_format::fixed).ptr;
+    ASSERT_EQ(Float(v), std::string(expected, end)) << v;
   }
 }
 
