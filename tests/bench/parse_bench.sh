@@ -26,7 +26,8 @@ file="$work/T302_bench_UTC.tsv"
 "$gen" file "$file" --format v003 --master tri --slaves 8 --start 2025-01-01T00:00:00 \
   --days 365 --interval 10m --serial 02000800 --seed 42
 
-# Peak RSS and wall time of one run, from the kernel's rusage of the child.
+# Wall time, CPU time (user + system) and peak RSS of one run, from the kernel's rusage of the
+# child. On a busy machine the CPU time shows what the wall time would be on an idle one.
 measure() {
   python3 - "$ctl" "$file" <<'PY'
 import os, resource, subprocess, sys, time
@@ -37,21 +38,25 @@ with open(os.devnull, "wb") as null:
     wall = time.monotonic() - start
 if rc != 0:
     sys.exit("powerviewctl parse failed with %d" % rc)
-print("%.3f %d" % (wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.3f %.3f %d" % (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss))
 PY
 }
 
 lines=$("$ctl" parse "$file" --campaign bench | wc -l)
 echo "lines written: $lines"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 best_wall=""
+best_cpu=""
 max_rss=0
 for i in $(seq 1 "$runs"); do
-  read -r wall rss < <(measure)
-  echo "run $i: wall ${wall} s, peak RSS $((rss / 1024)) MiB"
+  read -r wall cpu rss < <(measure)
+  echo "run $i: wall ${wall} s, cpu ${cpu} s, peak RSS $((rss / 1024)) MiB"
   if [[ -z "$best_wall" ]] || awk "BEGIN{exit !($wall < $best_wall)}"; then best_wall=$wall; fi
+  if [[ -z "$best_cpu" ]] || awk "BEGIN{exit !($cpu < $best_cpu)}"; then best_cpu=$cpu; fi
   if (( rss > max_rss )); then max_rss=$rss; fi
 done
-echo "best wall time: ${best_wall} s (target < 0.4 s); peak RSS: $((max_rss / 1024)) MiB (target < 64 MiB)"
+echo "best wall time: ${best_wall} s (target < 0.4 s); best cpu time: ${best_cpu} s; peak RSS: $((max_rss / 1024)) MiB (target < 64 MiB)"
 if awk "BEGIN{exit !($best_wall < 0.4)}" && (( max_rss < 64 * 1024 )); then
   echo "target met"
 else
