@@ -1,0 +1,149 @@
+// `powerviewctl watch` (live pipeline events) and `powerviewctl status` (queue, workers,
+// InfluxDB and Grafana, versions, uptime).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "client/powerviewctl/admin_client.h"
+#include "client/powerviewctl/admin_format.h"
+#include "client/powerviewctl/commands.h"
+
+namespace powerview::ctl {
+namespace {
+
+// PIPELINE_EVENT_TYPE_FILE_INGESTED -> "file_ingested".
+std::string TypeText(v1::PipelineEventType type) {
+  return absl::AsciiStrToLower(
+      absl::StripPrefix(v1::PipelineEventType_Name(type), "PIPELINE_EVENT_TYPE_"));
+}
+
+// "file_ingested", "file-ingested" or the enum name.
+bool ParseType(const std::string& text, v1::PipelineEventType* out) {
+  std::string name = absl::AsciiStrToUpper(absl::StrReplaceAll(text, {{"-", "_"}}));
+  if (!absl::StartsWith(name, "PIPELINE_EVENT_TYPE_")) name = "PIPELINE_EVENT_TYPE_" + name;
+  return v1::PipelineEventType_Parse(name, out) && *out != v1::PIPELINE_EVENT_TYPE_UNSPECIFIED;
+}
+
+int RunWatch(const std::vector<std::string>& args) {
+  AdminFlags admin;
+  std::string company, campaign;
+  std::vector<std::string> types;
+  FlagSet flags(
+      "powerviewctl watch", "[--company C] [--campaign K] [--type T ...] [flags]",
+      "Prints pipeline events as they happen, one line each (--json: one JSON object per\n"
+      "line), until interrupted. Types: job_queued, job_started, file_ingested,\n"
+      "file_rejected, job_retry, event_ignored, provision_action, provision_done." +
+          AdminHelpFooter());
+  flags.String("company", &company, "Only this company's events");
+  flags.String("campaign", &campaign, "Only this campaign's events (with --company)");
+  flags.List("type", &types, "Only events of these types (repeat or comma-separate)");
+  AddAdminFlags(&flags, &admin);
+  int code = 0;
+  auto positional = ParseAdminArgs(&flags, args, &code);
+  if (!positional) return code;
+  v1::WatchRequest request;
+  if (size_t slash = campaign.find('/'); slash != std::string::npos && company.empty()) {
+    company = campaign.substr(0, slash);
+    campaign = campaign.substr(slash + 1);
+  }
+  request.set_company(company);
+  request.set_campaign(campaign);
+  for (const std::string& list : types) {
+    for (absl::string_view t : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+      v1::PipelineEventType type;
+      if (!ParseType(std::string(t), &type)) {
+        std::fprintf(stderr, "powerviewctl watch: unknown event type '%s' (see --help)\n",
+                     std::string(t).c_str());
+        return kAdminExitUsage;
+      }
+      request.add_types(type);
+    }
+  }
+  absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
+  if (!conn.ok()) return ReportError("watch", conn.status());
+  std::unique_ptr<grpc::ClientContext> context = conn->Context(/*streaming=*/true);
+  auto reader = conn->stub()->Watch(context.get(), request);
+  v1::WatchResponse message;
+  while (reader->Read(&message)) {
+    if (admin.json) {
+      std::printf("%s\n", ToJson(message, /*pretty=*/false).c_str());
+    } else {
+      const v1::PipelineEvent& e = message.event();
+      if (message.dropped_events() > 0) {
+        std::printf("(%lld event(s) lost: this client read too slowly)\n",
+                    static_cast<long long>(message.dropped_events()));
+      }
+      std::string where = e.company();
+      if (!e.campaign().empty()) absl::StrAppend(&where, "/", e.campaign());
+      if (!e.device().empty()) absl::StrAppend(&where, "/", e.device());
+      std::string file = e.path().substr(e.path().rfind('/') + 1);
+      std::printf("%s  %-16s %s%s%s%s%s\n", FormatTime(e.time()).c_str(),
+                  TypeText(e.type()).c_str(), where.c_str(),
+                  file.empty() ? "" : absl::StrCat(" ", file).c_str(),
+                  e.job_id() != 0 ? absl::StrCat(" (job ", e.job_id(), ")").c_str() : "",
+                  e.message().empty() ? "" : ": ", e.message().c_str());
+    }
+    std::fflush(stdout);
+  }
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) return ReportError("watch", s);
+  return kAdminExitOk;
+}
+
+std::string Dependency(const v1::DependencyStatus& d) {
+  if (!d.configured()) return "not configured";
+  std::string text = absl::StrCat(d.url(), ": ", d.reachable() ? "reachable" : "UNREACHABLE");
+  if (!d.version().empty()) absl::StrAppend(&text, ", version ", d.version());
+  if (d.reachable()) absl::StrAppend(&text, ", ", FormatDuration(d.latency()));
+  if (!d.error().empty()) absl::StrAppend(&text, " (", d.error(), ")");
+  return text;
+}
+
+int RunStatus(const std::vector<std::string>& args) {
+  AdminFlags admin;
+  FlagSet flags("powerviewctl status", "[flags]",
+                "Shows powerviewd's state: the journal's queue, the workers, whether InfluxDB and\n"
+                "Grafana answer (probed now), versions and uptime." +
+                    AdminHelpFooter());
+  AddAdminFlags(&flags, &admin);
+  int code = 0;
+  auto positional = ParseAdminArgs(&flags, args, &code);
+  if (!positional) return code;
+  absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
+  if (!conn.ok()) return ReportError("status", conn.status());
+  v1::GetStatusResponse r;
+  grpc::Status s = conn->stub()->GetStatus(conn->Context().get(), v1::GetStatusRequest(), &r);
+  if (!s.ok()) return ReportError("status", s);
+  if (admin.json) {
+    std::printf("%s\n", ToJson(r).c_str());
+    return kAdminExitOk;
+  }
+  const v1::QueueStatus& q = r.queue();
+  Table table({"powerviewd", absl::StrCat(r.version(), ", up ", FormatDuration(r.uptime()),
+                                          " (since ", FormatTime(r.started_time()), ")")});
+  table.Add({"queue", absl::StrCat(q.pending(), " pending (", q.waiting_retry(),
+                                   " waiting for a retry), ", q.running(), " running")});
+  table.Add({"finished (30 days)", absl::StrCat(q.done(), " done, ", q.failed(), " failed")});
+  table.Add({"workers", absl::StrCat(r.workers().busy(), " busy of ", r.workers().workers())});
+  table.Add({"InfluxDB", Dependency(r.influxdb())});
+  table.Add({"Grafana", Dependency(r.grafana())});
+  table.Add({"provisioning", r.provisioning_configured() ? "configured" : "not configured"});
+  table.Add({"data root", r.data_root()});
+  table.Add({"versions", absl::StrCat("gRPC ", r.grpc_version(), ", protobuf ",
+                                      r.protobuf_version(), ", SQLite ", r.sqlite_version())});
+  table.Print(stdout);
+  return kAdminExitOk;
+}
+
+const bool kRegistered =
+    RegisterCommand({"watch", "follow pipeline events live (admin API)", &RunWatch}) &&
+    RegisterCommand(
+        {"status", "queue, workers, InfluxDB/Grafana, versions (admin API)", &RunStatus});
+
+}  // namespace
+}  // namespace powerview::ctl

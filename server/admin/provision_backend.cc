@@ -1,0 +1,115 @@
+#include "server/admin/provision_backend.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/admin/names.h"
+
+namespace powerview::admin {
+namespace {
+
+const char* ActionVerb(v1::ActionType type) {
+  switch (type) {
+    case v1::ACTION_TYPE_CREATE:
+      return "create";
+    case v1::ACTION_TYPE_UPDATE:
+      return "update";
+    case v1::ACTION_TYPE_DELETE:
+      return "delete";
+    default:
+      return "change";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ProvisionScope> NormalizeScope(v1::ProvisionScope scope) {
+  if (!scope.company().empty()) {
+    if (absl::Status s = CheckName("company", scope.company()); !s.ok()) return s;
+  }
+  if (!scope.campaign().empty()) {
+    if (absl::Status s = CheckName("campaign", scope.campaign()); !s.ok()) return s;
+    if (scope.company().empty()) {
+      return absl::InvalidArgumentError("a campaign scope needs its company as well");
+    }
+  }
+  switch (scope.kind()) {
+    case v1::PROVISION_SCOPE_KIND_UNSPECIFIED:
+      scope.set_kind(scope.company().empty()    ? v1::PROVISION_SCOPE_KIND_ALL
+                     : scope.campaign().empty() ? v1::PROVISION_SCOPE_KIND_COMPANY
+                                                : v1::PROVISION_SCOPE_KIND_CAMPAIGN);
+      break;
+    case v1::PROVISION_SCOPE_KIND_ALL:
+      if (!scope.company().empty()) {
+        return absl::InvalidArgumentError(
+            "scope kind ALL takes no company; use COMPANY or CAMPAIGN to narrow it");
+      }
+      break;
+    case v1::PROVISION_SCOPE_KIND_COMPANY:
+      if (scope.company().empty() || !scope.campaign().empty()) {
+        return absl::InvalidArgumentError("scope kind COMPANY needs a company and no campaign");
+      }
+      break;
+    case v1::PROVISION_SCOPE_KIND_CAMPAIGN:
+      if (scope.campaign().empty()) {
+        return absl::InvalidArgumentError("scope kind CAMPAIGN needs a company and a campaign");
+      }
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown provisioning scope kind ", static_cast<int>(scope.kind())));
+  }
+  return scope;
+}
+
+absl::StatusOr<v1::ApplyResult> ApplyShownPlan(ProvisionBackend* backend,
+                                               const v1::ProvisionScope& scope,
+                                               const std::string& fingerprint,
+                                               const std::function<void(const v1::Plan&)>& on_plan,
+                                               const ProvisionBackend::Progress& progress,
+                                               pipeline::EventBus* bus) {
+  if (fingerprint.empty()) {
+    return absl::InvalidArgumentError(
+        "apply needs the fingerprint of the plan you reviewed: run PlanProvisioning first");
+  }
+  absl::StatusOr<v1::Plan> plan = backend->Plan(scope);
+  if (!plan.ok()) return plan.status();
+  if (plan->fingerprint() != fingerprint) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the provisioning state changed since the plan was shown (shown ", fingerprint,
+                     ", now ", plan->fingerprint(), "): review the new plan and apply that one"));
+  }
+  if (on_plan) on_plan(*plan);
+  auto publish_action = [&](const v1::ActionOutcome& outcome) {
+    if (bus != nullptr) {
+      pipeline::PipelineEvent e;
+      e.type = pipeline::EventType::kProvisionAction;
+      e.time = absl::Now();
+      e.company = outcome.company();
+      const v1::PlanAction* action = outcome.index() >= 0 && outcome.index() < plan->actions_size()
+                                         ? &plan->actions(outcome.index())
+                                         : nullptr;
+      if (action != nullptr) e.campaign = action->campaign();
+      e.message = absl::StrCat(
+          ActionVerb(outcome.type()), " ", v1::ResourceKind_Name(outcome.kind()), " ",
+          outcome.key(), ": ", v1::ActionStatus_Name(outcome.status()),
+          outcome.error().empty() ? "" : " (", outcome.error(), outcome.error().empty() ? "" : ")");
+      bus->Publish(std::move(e));
+    }
+    if (progress) progress(outcome);
+  };
+  absl::StatusOr<v1::ApplyResult> result = backend->Apply(*plan, publish_action);
+  if (bus != nullptr) {
+    pipeline::PipelineEvent e;
+    e.type = pipeline::EventType::kProvisionDone;
+    e.time = absl::Now();
+    e.company = scope.company();
+    e.campaign = scope.campaign();
+    e.message = result.ok() ? absl::StrCat(result->applied(), " applied, ", result->failed(),
+                                           " failed, ", result->skipped(), " skipped")
+                            : absl::StrCat("apply failed: ", result.status().message());
+    bus->Publish(std::move(e));
+  }
+  return result;
+}
+
+}  // namespace powerview::admin
