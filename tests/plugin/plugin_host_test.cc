@@ -234,6 +234,11 @@ TEST_F(PluginHostTest, HostDetectsAPluginThatIgnoresShutdown) {
   EXPECT_EQ(run.Get("graceful"), "false") << run.process.err;
   EXPECT_GE(Number(run.Get("kill_ms")), 2000);
   EXPECT_NE(run.process.exit_code, 0);
+  // A SIGKILLed plugin cannot remove its socket: clean up after it.
+  const std::string socket = run.Get("address");
+  ASSERT_THAT(socket, MatchesRegex("/tmp/powerview-plugin-[A-Za-z0-9]+/plugin.sock"));
+  unlink(socket.c_str());
+  rmdir(socket.substr(0, socket.rfind('/')).c_str());
 }
 
 TEST_F(PluginHostTest, WrongProtocolVersionListIsRefused) {
