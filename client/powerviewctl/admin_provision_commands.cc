@@ -1,17 +1,20 @@
 // `powerviewctl plan` and `powerviewctl apply`: what provisioning would change in InfluxDB and
 // Grafana, shown like a diff, and the apply of exactly that plan.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "client/powerviewctl/admin_client.h"
 #include "client/powerviewctl/admin_format.h"
 #include "client/powerviewctl/commands.h"
+#include "server/provision/plan_render.h"
 
 namespace powerview::ctl {
 namespace {
@@ -44,66 +47,25 @@ v1::ProvisionScope ToScope(ScopeFlags flags) {
   return scope;  // the server infers the kind from the names
 }
 
-std::string ScopeText(const v1::ProvisionScope& scope) {
-  if (scope.company().empty()) return "every company";
-  if (scope.campaign().empty()) return absl::StrCat("company ", scope.company());
-  return absl::StrCat("campaign ", scope.company(), "/", scope.campaign());
-}
-
-// RESOURCE_KIND_GRAFANA_DASHBOARD -> "grafana dashboard".
-std::string KindText(v1::ResourceKind kind) {
-  std::string name(absl::StripPrefix(v1::ResourceKind_Name(kind), "RESOURCE_KIND_"));
-  return absl::AsciiStrToLower(absl::StrReplaceAll(name, {{"_", " "}}));
-}
-
-struct Style {
-  bool color;
-  std::string Paint(const char* code, const std::string& text) const {
-    return color ? absl::StrCat("\033[", code, "m", text, "\033[0m") : text;
-  }
-};
-
-// The plan as a diff: `+` create, `~` update (with the fields that differ), `-` delete.
+// The plan as the provisioning stage renders it (a diff: `+` create, `~` update with the
+// fields that differ, `-` delete), coloured on a terminal, and its fingerprint.
 void PrintPlan(const v1::Plan& plan, std::FILE* out) {
-  Style style{IsTerminal(out) && std::getenv("NO_COLOR") == nullptr};
-  std::fprintf(out, "Plan for %s (fingerprint %s):\n\n", ScopeText(plan.scope()).c_str(),
-               plan.fingerprint().substr(0, 16).c_str());
-  int creates = 0, updates = 0, deletes = 0;
-  for (const v1::PlanAction& a : plan.actions()) {
-    const char* sign = "?";
-    const char* color = "0";
-    switch (a.type()) {
-      case v1::ACTION_TYPE_CREATE:
-        sign = "+", color = "32", ++creates;
-        break;
-      case v1::ACTION_TYPE_UPDATE:
-        sign = "~", color = "33", ++updates;
-        break;
-      case v1::ACTION_TYPE_DELETE:
-        sign = "-", color = "31", ++deletes;
-        break;
-      default:
-        break;
-    }
-    std::string where =
-        a.campaign().empty() ? a.company() : absl::StrCat(a.company(), "/", a.campaign());
-    std::fprintf(
-        out, "%s\n",
-        style
-            .Paint(color, absl::StrCat(sign, " ", KindText(a.kind()), " ", a.key(),
-                                       where.empty() ? "" : absl::StrCat("  (", where, ")")))
-            .c_str());
-    if (!a.reason().empty()) std::fprintf(out, "    # %s\n", a.reason().c_str());
-    for (const v1::FieldChange& c : a.changes()) {
-      std::fprintf(out, "    %s %s: %s -> %s\n", sign, c.field().c_str(),
-                   style.Paint("31", c.old_value().empty() ? "(none)" : c.old_value()).c_str(),
-                   style.Paint("32", c.new_value().empty() ? "(none)" : c.new_value()).c_str());
+  bool color = IsTerminal(out) && std::getenv("NO_COLOR") == nullptr;
+  for (absl::string_view line : absl::StrSplit(provision::RenderPlan(plan), '\n')) {
+    if (line.empty()) continue;
+    absl::string_view text = absl::StripLeadingAsciiWhitespace(line);
+    const char* code = nullptr;
+    if (absl::StartsWith(text, "+ ")) code = "32";
+    if (absl::StartsWith(text, "~ ")) code = "33";
+    if (absl::StartsWith(text, "- ")) code = "31";
+    if (color && code != nullptr) {
+      std::fprintf(out, "\033[%sm%s\033[0m\n", code, std::string(line).c_str());
+    } else {
+      std::fprintf(out, "%s\n", std::string(line).c_str());
     }
   }
-  if (plan.actions().empty()) {
-    std::fprintf(out, "No changes: InfluxDB and Grafana match the catalog.\n");
-  } else {
-    std::fprintf(out, "\n%d to create, %d to update, %d to delete.\n", creates, updates, deletes);
+  if (!plan.actions().empty()) {
+    std::fprintf(out, "fingerprint %s\n", plan.fingerprint().c_str());
   }
 }
 
@@ -201,13 +163,15 @@ int RunApply(const std::vector<std::string>& args) {
   while (reader->Read(&update)) {
     if (update.has_outcome() && update.outcome().status() != v1::ACTION_STATUS_APPLIED) {
       const v1::ActionOutcome& o = update.outcome();
-      problems.push_back(absl::StrCat(v1::ActionStatus_Name(o.status()), " ", KindText(o.kind()),
-                                      " ", o.key(), ": ", o.error()));
+      problems.push_back(absl::StrCat(v1::ActionStatus_Name(o.status()), " ",
+                                      provision::ResourceKindName(o.kind()), " ", o.key(), ": ",
+                                      o.error()));
     }
     if (update.has_result()) result = update.result();
     bar.Update(update.finished_actions(), update.total_actions(),
                update.has_outcome()
-                   ? absl::StrCat(KindText(update.outcome().kind()), " ", update.outcome().key())
+                   ? absl::StrCat(provision::ResourceKindName(update.outcome().kind()), " ",
+                                  update.outcome().key())
                    : "");
   }
   bar.Finish();

@@ -54,17 +54,12 @@ grpc::Status AdminService::ApplyProvisioning(
   }
   absl::StatusOr<v1::ProvisionScope> scope = NormalizeScope(request->scope());
   if (!scope.ok()) return ToGrpc(scope.status());
-  int32_t total = 0;
-  int32_t finished = 0;
   // Once started, an apply runs to its end even if the client goes away: stopping half-way
   // would leave a partly applied plan for no reason.
-  auto on_plan = [&](const v1::Plan& plan) {
-    total = plan.actions_size();
-    v1::ApplyProvisioningResponse first;
-    first.set_total_actions(total);
-    writer->Write(first);
-  };
-  auto on_action = [&](const v1::ActionOutcome& outcome) {
+  int32_t total = 0;
+  int32_t finished = 0;
+  auto on_action = [&](const v1::ActionOutcome& outcome, int actions) {
+    total = actions;
     v1::ApplyProvisioningResponse step;
     step.set_total_actions(total);
     step.set_finished_actions(++finished);
@@ -72,10 +67,10 @@ grpc::Status AdminService::ApplyProvisioning(
     writer->Write(step);
   };
   absl::StatusOr<v1::ApplyResult> result =
-      ApplyShownPlan(b_.provision, *scope, request->plan_fingerprint(), on_plan, on_action, b_.bus);
+      ApplyShownPlan(b_.provision, *scope, request->plan_fingerprint(), on_action, b_.bus);
   if (!result.ok()) return ToGrpc(result.status());
   v1::ApplyProvisioningResponse last;
-  last.set_total_actions(total);
+  last.set_total_actions(total > 0 ? total : result->outcomes_size());
   last.set_finished_actions(finished);
   *last.mutable_result() = std::move(*result);
   writer->Write(last);

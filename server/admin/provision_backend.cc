@@ -64,41 +64,28 @@ absl::StatusOr<v1::ProvisionScope> NormalizeScope(v1::ProvisionScope scope) {
 absl::StatusOr<v1::ApplyResult> ApplyShownPlan(ProvisionBackend* backend,
                                                const v1::ProvisionScope& scope,
                                                const std::string& fingerprint,
-                                               const std::function<void(const v1::Plan&)>& on_plan,
                                                const ProvisionBackend::Progress& progress,
                                                pipeline::EventBus* bus) {
   if (fingerprint.empty()) {
     return absl::InvalidArgumentError(
         "apply needs the fingerprint of the plan you reviewed: run PlanProvisioning first");
   }
-  absl::StatusOr<v1::Plan> plan = backend->Plan(scope);
-  if (!plan.ok()) return plan.status();
-  if (plan->fingerprint() != fingerprint) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the provisioning state changed since the plan was shown (shown ", fingerprint,
-                     ", now ", plan->fingerprint(), "): review the new plan and apply that one"));
-  }
-  if (on_plan) on_plan(*plan);
-  auto publish_action = [&](const v1::ActionOutcome& outcome) {
+  auto on_action = [&](const v1::ActionOutcome& outcome, int total) {
     if (bus != nullptr) {
       pipeline::PipelineEvent e;
       e.type = pipeline::EventType::kProvisionAction;
       e.time = absl::Now();
       e.company = outcome.company();
-      const v1::PlanAction* action = outcome.index() >= 0 && outcome.index() < plan->actions_size()
-                                         ? &plan->actions(outcome.index())
-                                         : nullptr;
-      if (action != nullptr) e.campaign = action->campaign();
-      e.message = absl::StrCat(
-          ActionVerb(outcome.type()), " ", v1::ResourceKind_Name(outcome.kind()), " ",
-          outcome.key(), ": ", v1::ActionStatus_Name(outcome.status()),
-          outcome.error().empty() ? "" : " (", outcome.error(), outcome.error().empty() ? "" : ")");
+      e.message =
+          absl::StrCat(ActionVerb(outcome.type()), " ", v1::ResourceKind_Name(outcome.kind()), " ",
+                       outcome.key(), ": ", v1::ActionStatus_Name(outcome.status()));
+      if (!outcome.error().empty()) absl::StrAppend(&e.message, " (", outcome.error(), ")");
       bus->Publish(std::move(e));
     }
-    if (progress) progress(outcome);
+    if (progress) progress(outcome, total);
   };
-  absl::StatusOr<v1::ApplyResult> result = backend->Apply(*plan, publish_action);
-  if (bus != nullptr) {
+  absl::StatusOr<v1::ApplyResult> result = backend->ApplyIfUnchanged(scope, fingerprint, on_action);
+  if (bus != nullptr && (result.ok() || !absl::IsFailedPrecondition(result.status()))) {
     pipeline::PipelineEvent e;
     e.type = pipeline::EventType::kProvisionDone;
     e.time = absl::Now();

@@ -191,6 +191,34 @@ absl::Status Daemon::StartNotifierServer() {
   return absl::OkStatus();
 }
 
+absl::Status Daemon::StartAdminServer() {
+  if (config_.admin_listen.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> address = PrepareListenAddress(config_.admin_listen);
+  if (!address.ok()) return address.status();
+  reprocessor_ = std::make_unique<admin::Reprocessor>(root_.get(), journal_.get(), catalog_.get(),
+                                                      &bus_, [this] { workers_->Wake(); });
+  status_probe_ = std::make_unique<admin::LiveStatusProbe>(influx_.get(), http_.get(),
+                                                           config_.grafana_url, workers_.get());
+  admin::AdminBackends backends;
+  backends.journal = journal_.get();
+  backends.catalog = catalog_.get();
+  backends.bus = &bus_;
+  backends.reprocessor = reprocessor_.get();
+  backends.probe = status_probe_.get();
+  backends.data_root = root_->root();
+  backends.started = started_;
+  admin::AdminServerOptions options;
+  options.address = *address;
+  options.token = config_.admin_token;
+  options.tls_cert_file = config_.admin_tls_cert;
+  options.tls_key_file = config_.admin_tls_key;
+  absl::StatusOr<std::unique_ptr<admin::AdminServer>> server =
+      admin::AdminServer::Start(options, std::move(backends));
+  if (!server.ok()) return server.status();
+  admin_server_ = std::move(*server);
+  return absl::OkStatus();
+}
+
 void Daemon::DrainSpoolOnce() {
   intake::DrainResult r = intake::DrainSpool(
       config_.spool_dir, [this](const proto::FsEvent& e) { return intake_->Accept(e); });
@@ -244,6 +272,10 @@ void Daemon::BackgroundLoop() {
 }
 
 void Daemon::Shutdown(absl::Duration grace) {
+  if (admin_server_) {
+    admin_server_->Shutdown(grace / 2);
+    admin_server_.reset();
+  }
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::milliseconds(absl::ToInt64Milliseconds(grace) / 2));

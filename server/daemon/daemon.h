@@ -14,6 +14,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
+#include "server/admin/admin_server.h"
+#include "server/admin/reprocessor.h"
+#include "server/admin/status_probe.h"
 #include "server/catalog/catalog.h"
 #include "server/common/http_client.h"
 #include "server/daemon/config.h"
@@ -41,6 +44,10 @@ class Daemon {
   void RegisterNotifier(grpc::ServerBuilder* builder);
   // Standalone mode: listens on config.listen and starts the gRPC server.
   absl::Status StartNotifierServer();
+  // Serves the admin API on config.admin_listen (nothing when it is empty). InvalidArgument or
+  // FailedPrecondition for a configuration mistake (TCP without a token, unreadable TLS files),
+  // Unavailable when the address cannot be bound.
+  absl::Status StartAdminServer();
   // Stops accepting, lets running jobs finish for up to `grace`, stops the loops.
   void Shutdown(absl::Duration grace);
 
@@ -74,6 +81,9 @@ class Daemon {
   std::unique_ptr<intake::EventIntake> intake_;
   std::unique_ptr<intake::NotifierService> notifier_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<admin::Reprocessor> reprocessor_;
+  std::unique_ptr<admin::LiveStatusProbe> status_probe_;
+  std::unique_ptr<admin::AdminServer> admin_server_;
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;

@@ -64,6 +64,12 @@ int main(int argc, char** argv) {
     PV_LOG_ERROR("daemon", "%s", s.message());
     return 1;
   }
+  if (absl::Status s = (*d)->StartAdminServer(); !s.ok()) {
+    // A configuration mistake stops the daemon; an address that cannot be bound only costs
+    // the admin API, never the ingest.
+    PV_LOG_ERROR("daemon", "admin API: %s", s.message());
+    if (absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s)) return 2;
+  }
   int sig = WaitForTerminationSignal();
   PV_LOG_INFO("daemon", "signal %d: stopping (running jobs get 10 s to finish)", sig);
   (*d)->Shutdown(absl::Seconds(10));

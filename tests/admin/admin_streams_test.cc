@@ -36,21 +36,27 @@ class FakeProvision : public ProvisionBackend {
     }
     return plan;
   }
-  absl::StatusOr<v1::ApplyResult> Apply(const v1::Plan& plan, const Progress& progress) override {
+  absl::StatusOr<v1::ApplyResult> ApplyIfUnchanged(const v1::ProvisionScope& scope,
+                                                   const std::string& shown,
+                                                   const Progress& progress) override {
+    absl::StatusOr<v1::Plan> plan = Plan(scope);
+    if (plan->fingerprint() != shown) {
+      return absl::FailedPreconditionError("the state changed since the plan was shown");
+    }
     ++applies;
     v1::ApplyResult result;
-    result.set_plan_fingerprint(plan.fingerprint());
-    for (int i = 0; i < plan.actions_size(); ++i) {
+    result.set_plan_fingerprint(plan->fingerprint());
+    for (int i = 0; i < plan->actions_size(); ++i) {
       v1::ActionOutcome* o = result.add_outcomes();
       o->set_index(i);
-      o->set_kind(plan.actions(i).kind());
-      o->set_type(plan.actions(i).type());
-      o->set_company(plan.actions(i).company());
-      o->set_key(plan.actions(i).key());
+      o->set_kind(plan->actions(i).kind());
+      o->set_type(plan->actions(i).type());
+      o->set_company(plan->actions(i).company());
+      o->set_key(plan->actions(i).key());
       o->set_status(v1::ACTION_STATUS_APPLIED);
-      progress(*o);
+      progress(*o, plan->actions_size());
     }
-    result.set_applied(plan.actions_size());
+    result.set_applied(plan->actions_size());
     return result;
   }
 
@@ -125,12 +131,13 @@ TEST(AdminProvision, PlanThenApplyThatPlanOnly) {
   messages.clear();
   grpc::Status applied = apply("fp-1", &messages);
   ASSERT_TRUE(applied.ok()) << applied.error_message();
-  ASSERT_EQ(messages.size(), 4u);
+  ASSERT_EQ(messages.size(), 3u);
   EXPECT_EQ(messages[0].total_actions(), 2);
-  EXPECT_EQ(messages[1].finished_actions(), 1);
-  EXPECT_EQ(messages[2].outcome().key(), "pv-acme-north");
-  EXPECT_TRUE(messages[3].has_result());
-  EXPECT_EQ(messages[3].result().applied(), 2);
+  EXPECT_EQ(messages[0].finished_actions(), 1);
+  EXPECT_EQ(messages[1].outcome().key(), "pv-acme-north");
+  EXPECT_EQ(messages[1].finished_actions(), 2);
+  EXPECT_TRUE(messages[2].has_result());
+  EXPECT_EQ(messages[2].result().applied(), 2);
   EXPECT_EQ(provision.applies, 1);
 
   // Provisioning actions reach the Watch stream's bus.
