@@ -1,5 +1,6 @@
 #include "server/provision/applier.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -167,6 +168,24 @@ absl::Status Applier::ApplyReadToken(const v1::PlanAction& action) {
           absl::StrCat("influxdb: bucket '", name, "' does not exist, so no token can read it"));
     }
     ids.push_back((*state)->id);
+  }
+  // Applying the same plan again must not mint again: keep a stored token whose
+  // authorization already grants exactly these reads.
+  absl::StatusOr<std::optional<StoredToken>> stored =
+      LoadStoredToken(*store_, spec.bucket_names(0));
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    std::vector<std::pair<std::string, std::string>> wanted;
+    for (const std::string& id : ids) wanted.emplace_back("read", id);
+    std::sort(wanted.begin(), wanted.end());
+    absl::StatusOr<std::vector<InfluxAuthorization>> auths =
+        influx_->FindAuthorizations(spec.description());
+    if (!auths.ok()) return auths.status();
+    for (const InfluxAuthorization& a : *auths) {
+      if (a.id == (*stored)->authorization_id && a.status == "active" && a.permissions == wanted) {
+        return absl::OkStatus();
+      }
+    }
   }
   // The token must be kept before anything else can fail: InfluxDB will not show it again.
   absl::StatusOr<MintedToken> minted = influx_->CreateReadAuthorization(spec.description(), ids);

@@ -98,7 +98,7 @@ absl::Status Planner::PlanTeam(const v1::CompanyDesiredState& state, bool prune,
     *a.mutable_team() = spec;
     out->apply.push_back(std::move(a));
     for (const std::string& login : spec.member_logins()) {
-      out->apply.push_back(member_action(v1::ACTION_TYPE_CREATE, login, "new team"));
+      out->members.push_back(member_action(v1::ACTION_TYPE_CREATE, login, "new team"));
     }
     return absl::OkStatus();
   }
@@ -113,8 +113,8 @@ absl::Status Planner::PlanTeam(const v1::CompanyDesiredState& state, bool prune,
   };
   for (const std::string& login : spec.member_logins()) {
     if (is_member(login) == nullptr) {
-      out->apply.push_back(member_action(v1::ACTION_TYPE_CREATE, login,
-                                         absl::StrCat("not a member of team '", spec.name(), "'")));
+      out->members.push_back(member_action(
+          v1::ACTION_TYPE_CREATE, login, absl::StrCat("not a member of team '", spec.name(), "'")));
     }
   }
   if (!prune) return absl::OkStatus();

@@ -54,8 +54,9 @@ absl::StatusOr<v1::Plan> Planner::MakePlan(const v1::DesiredState& desired,
   *plan.mutable_scope() = scope;
   std::set<std::string> desired_companies;
   auto append = [&plan](CompanyActions& actions) {
-    for (v1::PlanAction& a : actions.apply) *plan.add_actions() = std::move(a);
-    for (v1::PlanAction& a : actions.remove) *plan.add_actions() = std::move(a);
+    for (auto* list : {&actions.apply, &actions.members, &actions.remove}) {
+      for (v1::PlanAction& a : *list) *plan.add_actions() = std::move(a);
+    }
   };
   for (const v1::CompanyDesiredState& state : desired.companies()) {
     desired_companies.insert(state.company());

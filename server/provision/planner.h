@@ -32,10 +32,12 @@ class Planner {
                                     const v1::ProvisionScope& scope);
 
  private:
-  // Actions of one company: creates and updates in dependency order, then deletions with
+  // Actions of one company: creates and updates in dependency order, then team members (a
+  // user missing from the org must not hold back the dashboards), then deletions with
   // dependents first.
   struct CompanyActions {
     std::vector<v1::PlanAction> apply;
+    std::vector<v1::PlanAction> members;
     std::vector<v1::PlanAction> remove;
   };
 

@@ -28,11 +28,13 @@ int64_t FakeGrafana::AddUser(const std::string& login, const std::string& email)
   return id;
 }
 
-void FakeGrafana::FailNext(int count, int status, const std::string& retry_after) {
+void FakeGrafana::FailNext(int count, int status, const std::string& retry_after,
+                           const std::string& method) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_count_ = count;
   fail_status_ = status;
   fail_retry_after_ = retry_after;
+  fail_method_ = method;
 }
 
 FakeResponse FakeGrafana::Handle(const FakeRequest& request) {
@@ -43,7 +45,7 @@ FakeResponse FakeGrafana::Handle(const FakeRequest& request) {
     return FakeResponse::Json(200,
                               "{\"commit\":\"fake\",\"database\":\"ok\",\"version\":\"11.6.0\"}");
   }
-  if (fail_count_ > 0) {
+  if (fail_count_ > 0 && (fail_method_.empty() || fail_method_ == request.method)) {
     --fail_count_;
     FakeResponse r =
         Message(fail_status_, fail_status_ == 429 ? "Too many requests" : "Service unavailable");

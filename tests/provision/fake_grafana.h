@@ -69,9 +69,11 @@ class FakeGrafana {
   // Users of the org (the admin user exists from the start with id 1).
   int64_t AddUser(const std::string& login, const std::string& email);
 
-  // The next `count` requests (except /api/health) answer `status` with a Grafana-style body
-  // before anything is done, optionally with a Retry-After header.
-  void FailNext(int count, int status, const std::string& retry_after = "");
+  // The next `count` requests (except /api/health; only those with `method` when given)
+  // answer `status` with a Grafana-style body before anything is done, optionally with a
+  // Retry-After header.
+  void FailNext(int count, int status, const std::string& retry_after = "",
+                const std::string& method = "");
 
   // Direct edits, as a person in the Grafana UI would make them.
   bool EditDashboard(const std::string& uid, const std::function<void(std::string& model)>& edit);
@@ -154,6 +156,7 @@ class FakeGrafana {
   int fail_count_ = 0;
   int fail_status_ = 0;
   std::string fail_retry_after_;
+  std::string fail_method_;
   std::vector<std::string> requests_;
   int successful_writes_ = 0;
   FakeHttpServer server_;
