@@ -10,17 +10,67 @@
 #include "server/common/log.h"
 #include "server/daemon/config.h"
 #include "server/daemon/daemon.h"
+#include "server/intake/plugin_mode.h"
 
 namespace {
 
-int WaitForTerminationSignal() {
+// The signals the main thread waits for; blocked in every thread.
+sigset_t TerminationSignals(bool plugin) {
   sigset_t set;
   sigemptyset(&set);
-  sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  // A plugin ignores SIGINT, as go-plugin plugins do: a Ctrl-C meant for SFTPGo reaches the
+  // whole process group, and SFTPGo stops its plugins itself (GRPCController.Shutdown).
+  if (!plugin) sigaddset(&set, SIGINT);
+  return set;
+}
+
+int WaitForTerminationSignal(bool plugin) {
+  sigset_t set = TerminationSignals(plugin);
   int sig = 0;
   sigwait(&set, &sig);
   return sig;
+}
+
+// Plugin mode: SFTPGo started us. Serve the notifier behind the go-plugin handshake; stop on
+// GRPCController.Shutdown or SIGTERM within SFTPGo's 2 s.
+int RunPlugin(powerview::daemon::Daemon* d) {
+  using namespace powerview;
+  absl::StatusOr<intake::PluginEnvironment> env = intake::ReadPluginEnvironment();
+  if (!env.ok()) {
+    PV_LOG_ERROR("plugin", "%s", env.status().message());
+    return 1;
+  }
+  intake::PluginServer plugin;
+  grpc::ServerBuilder builder;
+  // Shutdown arrives as an RPC: wake the main thread the same way SIGTERM does.
+  absl::Status prepared = plugin.Prepare(
+      &builder, *env, [] { kill(getpid(), SIGTERM); }, d->config().plugin_tcp);
+  if (!prepared.ok()) {
+    PV_LOG_ERROR("plugin", "%s", prepared.message());
+    return 1;
+  }
+  d->RegisterNotifier(&builder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    PV_LOG_ERROR("plugin", "the plugin's gRPC server did not start");
+    return 1;
+  }
+  if (absl::Status s = plugin.WriteHandshake(); !s.ok()) {
+    PV_LOG_ERROR("plugin", "handshake: %s", s.message());
+    return 1;
+  }
+  PV_LOG_INFO("plugin", "serving SFTPGo: %s", plugin.HandshakeLine().value_or(""));
+  WaitForTerminationSignal(/*plugin=*/true);
+  PV_LOG_INFO("plugin", "stopping: in-flight events are recorded, running jobs resume later");
+  plugin.EndStreams();
+  // In-flight SendFsEvent calls finish their journal write; then the workers get what is left
+  // of SFTPGo's 2 s. Jobs still running stay in the journal and resume at the next start.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  d->Shutdown(absl::Milliseconds(1000));
+  server.reset();
+  PV_LOG_INFO("plugin", "stopped");
+  return 0;
 }
 
 }  // namespace
@@ -40,13 +90,16 @@ int main(int argc, char** argv) {
   }
   SetLogLevel(level);
 
+  bool plugin = config->plugin || intake::IsPluginLaunch();
+  if (plugin && !intake::IsPluginLaunch()) {
+    std::fputs(intake::NotPluginLaunchMessage("powerviewd").c_str(), stderr);
+    return 1;
+  }
   // Signals are taken by sigwait in the main thread only.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  sigset_t set = TerminationSignals(plugin);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  if (plugin) intake::IgnoreInterruptSignal();
 
   absl::StatusOr<std::unique_ptr<daemon::Daemon>> d = daemon::Daemon::Create(*config);
   if (!d.ok()) {
@@ -60,6 +113,12 @@ int main(int argc, char** argv) {
     PV_LOG_ERROR("daemon", "cannot start the pipeline: %s", s.message());
     return 1;
   }
+  if (plugin) {
+    if (absl::Status s = (*d)->StartAdminServer(); !s.ok()) {
+      PV_LOG_WARN("daemon", "admin API not available: %s", s.message());
+    }
+    return RunPlugin(d->get());
+  }
   if (absl::Status s = (*d)->StartNotifierServer(); !s.ok()) {
     PV_LOG_ERROR("daemon", "%s", s.message());
     return 1;
@@ -70,7 +129,7 @@ int main(int argc, char** argv) {
     PV_LOG_ERROR("daemon", "admin API: %s", s.message());
     if (absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s)) return 2;
   }
-  int sig = WaitForTerminationSignal();
+  int sig = WaitForTerminationSignal(/*plugin=*/false);
   PV_LOG_INFO("daemon", "signal %d: stopping (running jobs get 10 s to finish)", sig);
   (*d)->Shutdown(absl::Seconds(10));
   PV_LOG_INFO("daemon", "stopped");
