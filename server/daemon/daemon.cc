@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "server/common/log.h"
@@ -100,6 +101,33 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   d->ingest_ = std::make_unique<pipeline::IngestProcessor>(d->root_.get(), d->influx_.get(),
                                                            d->catalog_.get(), ingest);
   Daemon* self = d.get();
+  if (c.provision && !c.grafana_url.empty()) {
+    provision::ProvisionSettings p;
+    p.influx.api = c.influxdb_api == "v2" ? provision::InfluxApiVersion::kV2
+                                          : provision::InfluxApiVersion::kV1;
+    p.influx.url = c.influxdb_url;
+    p.influx.org = c.influxdb_org;
+    p.influx.admin_token = c.influxdb_token;
+    p.influx.v1_admin_user = c.influxdb_user;
+    p.influx.v1_admin_password = c.influxdb_password;
+    p.grafana.url = c.grafana_url;
+    p.grafana.token = c.grafana_token;
+    p.grafana.basic_user = c.grafana_user;
+    p.grafana.basic_password = c.grafana_password;
+    p.grafana.org_id = c.grafana_org_id;
+    p.grafana.datasource_url = c.grafana_influx_url;
+    p.team_members = c.grafana_team_members;
+    p.dashboard_template_path = c.dashboard_template;
+    auto store = provision::SqliteProvisionStore::Open(db);
+    if (!store.ok()) return store.status();
+    d->provision_store_ = std::move(*store);
+    auto provisioner = provision::Provisioner::Create(p, d->http_.get(), d->provision_store_.get());
+    if (!provisioner.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("provisioning settings: ", provisioner.status().message()));
+    }
+    d->provisioner_ = std::move(*provisioner);
+  }
   d->workers_ = std::make_unique<pipeline::WorkerPool>(
       d->journal_.get(), static_cast<int>(c.workers),
       [self](const journal::Job& job) { return self->RunJob(job); },
@@ -108,22 +136,90 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
       std::make_unique<pipeline::Sweeper>(d->root_.get(), d->journal_.get(), c.settle_time);
   d->intake_ = std::make_unique<intake::EventIntake>(
       d->root_.get(), d->journal_.get(), d->catalog_.get(), &d->bus_,
-      [self] { self->workers_->Wake(); }, [](const std::string&) {});
+      [self] { self->workers_->Wake(); },
+      [self](const std::string& company) {
+        self->QueueProvision(company, "campaign folder created");
+      });
   d->notifier_ = std::make_unique<intake::NotifierService>(d->intake_.get());
   return d;
 }
 
 pipeline::JobResult Daemon::RunJob(const journal::Job& job) {
-  using Kind = pipeline::JobResult::Kind;
-  if (job.kind != journal::JobKind::kIngest) {
-    return {Kind::kFailed, "provisioning jobs need Grafana/InfluxDB provisioning settings"};
-  }
   pipeline::PipelineEvent started;
   started.type = pipeline::EventType::kJobStarted;
   started.job_id = job.id;
   started.path = job.path;
   started.company = job.company;
   bus_.Publish(started);
+  return job.kind == journal::JobKind::kProvision ? RunProvision(job) : RunIngest(job);
+}
+
+void Daemon::QueueProvision(const std::string& company, const std::string& reason) {
+  if (provisioner_ == nullptr) return;
+  journal::NewJob job;
+  job.kind = journal::JobKind::kProvision;
+  job.path = company;
+  job.company = company;
+  job.source = reason;
+  job.dedupe_key = absl::StrCat("provision:", company);
+  job.release_key_when_finished = true;
+  absl::StatusOr<journal::EnqueueResult> queued = journal_->Enqueue(job);
+  if (!queued.ok()) {
+    PV_LOG_ERROR("provision", "cannot queue provisioning of '%s': %s", company,
+                 queued.status().message());
+    return;
+  }
+  if (queued->created) {
+    PV_LOG_INFO("provision", "queued provisioning of '%s' (job %d): %s", company, queued->id,
+                reason);
+    workers_->Wake();
+  }
+}
+
+pipeline::JobResult Daemon::RunProvision(const journal::Job& job) {
+  using Kind = pipeline::JobResult::Kind;
+  if (provisioner_ == nullptr) {
+    return {Kind::kFailed, "provisioning is not configured (--grafana-url, --provision)"};
+  }
+  absl::StatusOr<std::vector<v1::Company>> companies = catalog_->ListCompanies(job.company, false);
+  if (!companies.ok()) return {Kind::kFailed, std::string(companies.status().message())};
+  v1::ProvisionScope scope;
+  scope.set_kind(v1::PROVISION_SCOPE_KIND_COMPANY);
+  scope.set_company(job.company);
+  absl::StatusOr<v1::ApplyResult> result =
+      provisioner_->Reconcile(scope, *companies, [&](const v1::ActionOutcome& outcome, int total) {
+        pipeline::PipelineEvent e;
+        e.type = pipeline::EventType::kProvisionAction;
+        e.job_id = job.id;
+        e.company = outcome.company();
+        e.message = absl::StrCat(v1::ActionType_Name(outcome.type()), " ",
+                                 v1::ResourceKind_Name(outcome.kind()), " ", outcome.key(), ": ",
+                                 v1::ActionStatus_Name(outcome.status()),
+                                 outcome.error().empty() ? "" : " (" + outcome.error() + ")");
+        bus_.Publish(std::move(e));
+      });
+  pipeline::PipelineEvent done;
+  done.type = pipeline::EventType::kProvisionDone;
+  done.job_id = job.id;
+  done.company = job.company;
+  if (!result.ok()) {
+    // Grafana or InfluxDB unreachable, or refusing: the job waits and runs again; ingest
+    // goes on meanwhile.
+    done.message = std::string(result.status().message());
+    bus_.Publish(done);
+    return {Kind::kRetry, std::string(result.status().message())};
+  }
+  std::string summary = absl::StrFormat("provisioned: %d applied, %d failed, %d unchanged",
+                                        result->applied(), result->failed(), result->skipped());
+  done.message = summary;
+  bus_.Publish(done);
+  PV_LOG_INFO("provision", "'%s': %s", job.company, summary);
+  if (result->failed() > 0) return {Kind::kRetry, summary};
+  return {Kind::kDone, summary};
+}
+
+pipeline::JobResult Daemon::RunIngest(const journal::Job& job) {
+  using Kind = pipeline::JobResult::Kind;
   absl::StatusOr<pipeline::IngestOutcome> outcome = ingest_->Process(job);
   pipeline::PipelineEvent e;
   e.job_id = job.id;
@@ -155,6 +251,10 @@ pipeline::JobResult Daemon::RunJob(const journal::Job& job) {
                 outcome->summary, report.final_path());
   }
   bus_.Publish(e);
+  if (outcome->new_channels > 0) {
+    QueueProvision(report.company(),
+                   absl::StrCat(outcome->new_channels, " new channel(s) in ", report.campaign()));
+  }
   return {Kind::kDone, outcome->summary};
 }
 
@@ -205,6 +305,11 @@ absl::Status Daemon::StartAdminServer() {
   backends.bus = &bus_;
   backends.reprocessor = reprocessor_.get();
   backends.probe = status_probe_.get();
+  if (provisioner_ != nullptr) {
+    provision_backend_ =
+        std::make_unique<admin::ProvisionerBackend>(provisioner_.get(), catalog_.get());
+    backends.provision = provision_backend_.get();
+  }
   backends.data_root = root_->root();
   backends.started = started_;
   admin::AdminServerOptions options;

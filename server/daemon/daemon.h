@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
 #include "server/admin/admin_server.h"
+#include "server/admin/provisioner_backend.h"
 #include "server/admin/reprocessor.h"
 #include "server/admin/status_probe.h"
 #include "server/catalog/catalog.h"
@@ -28,6 +29,8 @@
 #include "server/pipeline/ingest_processor.h"
 #include "server/pipeline/sweeper.h"
 #include "server/pipeline/worker_pool.h"
+#include "server/provision/provision_store.h"
+#include "server/provision/provisioner.h"
 #include "server/sink/influx_writer.h"
 
 namespace powerview::daemon {
@@ -64,6 +67,11 @@ class Daemon {
  private:
   explicit Daemon(Config config);
   pipeline::JobResult RunJob(const journal::Job& job);
+  pipeline::JobResult RunIngest(const journal::Job& job);
+  pipeline::JobResult RunProvision(const journal::Job& job);
+  // Queues one provisioning job for `company` (coalesced while one is pending); no-op when
+  // provisioning is not configured.
+  void QueueProvision(const std::string& company, const std::string& reason);
   void BackgroundLoop();
   void DrainSpoolOnce();
 
@@ -78,11 +86,14 @@ class Daemon {
   std::unique_ptr<pipeline::IngestProcessor> ingest_;
   std::unique_ptr<pipeline::WorkerPool> workers_;
   std::unique_ptr<pipeline::Sweeper> sweeper_;
+  std::unique_ptr<provision::SqliteProvisionStore> provision_store_;
+  std::unique_ptr<provision::Provisioner> provisioner_;
   std::unique_ptr<intake::EventIntake> intake_;
   std::unique_ptr<intake::NotifierService> notifier_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<admin::Reprocessor> reprocessor_;
   std::unique_ptr<admin::LiveStatusProbe> status_probe_;
+  std::unique_ptr<admin::ProvisionerBackend> provision_backend_;
   std::unique_ptr<admin::AdminServer> admin_server_;
 
   std::mutex loop_mu_;

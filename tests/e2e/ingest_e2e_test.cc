@@ -21,6 +21,7 @@
 #include "rapidjson/document.h"
 #include "server/common/http_client.h"
 #include "tests/e2e/subprocess.h"
+#include "tests/provision/fake_grafana.h"
 
 namespace powerview {
 namespace {
@@ -348,6 +349,53 @@ TEST_F(IngestEndToEnd, InfluxDownDelaysButLosesNothing) {
   // Back with a reachable InfluxDB: the same journal resumes and everything is ingested.
   StartDaemon();
   WaitUntilIngested();
+  EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
+}
+
+TEST_F(IngestEndToEnd, ProvisioningFollowsFoldersAndChannels) {
+  // Grafana is the contract-following fake (no Grafana server can run here); InfluxDB is real.
+  testing::FakeGrafana grafana;
+  ASSERT_TRUE(grafana.Start().ok());
+  ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
+  meta_ = "e2e_meta_prov";
+  StartDaemon({"--grafana-url", grafana.url(), "--grafana-token",
+               grafana.options().service_account_token, "--grafana-influxdb-url", InfluxUrl()});
+  // A campaign folder is created over SFTP: its company is provisioned before any upload.
+  fs::create_directories(fs::path(root_) / "acme" / "site-east");
+  ASSERT_EQ(Notify("mkdir", root_ + "/acme/site-east").exit_code, 0);
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (grafana.TeamNames().empty() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  std::vector<std::string> teams = grafana.TeamNames();
+  ASSERT_EQ(teams, std::vector<std::string>{"acme"})
+      << ReadFile((dir_ / "powerviewd.log").string());
+  // Uploads bring devices and channels: every company gets its resources and every campaign
+  // its dashboard, showing its devices.
+  NotifyAll();
+  WaitUntilIngested();
+  deadline = absl::Now() + absl::Seconds(30);
+  auto dashboards_with_devices = [&]() {
+    int n = 0;
+    for (const std::string& uid : grafana.DashboardUids()) {
+      auto d = grafana.GetDashboard(uid);
+      if (d && absl::StrContains(d->model, "02000800")) ++n;
+    }
+    return n;
+  };
+  while ((grafana.TeamNames().size() < 2 || dashboards_with_devices() < 1) &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(grafana.TeamNames(), (std::vector<std::string>{"acme", "globex"}));
+  EXPECT_EQ(grafana.DatasourceUids().size(), 2u);
+  EXPECT_GE(dashboards_with_devices(), 1) << ReadFile((dir_ / "powerviewd.log").string());
+  // One dashboard per campaign: site-north, site-south, site-east, pilot.
+  deadline = absl::Now() + absl::Seconds(30);
+  while (grafana.DashboardUids().size() < 4 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(grafana.DashboardUids().size(), 4u);
   EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
 }
 
