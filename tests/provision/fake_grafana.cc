@@ -1,6 +1,6 @@
 // FakeGrafana: authentication, routing, org users, teams and team members. Folders and
-// permissions are in fake_grafana_folders.cc, datasources, dashboards and search in
-// fake_grafana_content.cc.
+// permissions are in fake_grafana_folders.cc, datasources in fake_grafana_datasources.cc,
+// dashboards and search in fake_grafana_dashboards.cc.
 #include "tests/provision/fake_grafana.h"
 
 #include "absl/strings/escaping.h"

@@ -133,10 +133,11 @@ class FakeGrafana {
   FakeResponse LegacyFolderPermissions(const FakeRequest& request, Folder& folder);
   FakeResponse AccessControl(const FakeRequest& request, const std::vector<std::string>& path);
   std::string FolderJson(const Folder& folder) const;
-  // fake_grafana_content.cc
+  // fake_grafana_datasources.cc
   FakeResponse Datasources(const FakeRequest& request, const std::vector<std::string>& path);
   FakeResponse SaveDatasource(const FakeRequest& request, Datasource* existing);
   std::string DatasourceJson(const Datasource& ds, bool with_secure_fields) const;
+  // fake_grafana_dashboards.cc
   FakeResponse Dashboards(const FakeRequest& request, const std::vector<std::string>& path);
   FakeResponse SaveDashboard(const FakeRequest& request);
   FakeResponse Search(const FakeRequest& request);
