@@ -139,6 +139,20 @@ TEST_F(ProvisionTest, ApplyingTheSamePlanTwiceIsHarmless) {
   EXPECT_EQ(h_.PlanOf(AllScope(), Catalog()).actions_size(), 0);
 }
 
+TEST(ProvisionHashedTokensTest, WorksWhenInfluxNeverShowsATokenAgain) {
+  // InfluxDB 2.9 hashes tokens: only the create answer carries one.
+  ::powerview::testing::FakeInfluxV2::Options options;
+  options.hashed_tokens = true;
+  Harness h(options);
+  ASSERT_TRUE(h.Start().ok());
+  h.PlanAndApply(AllScope(), Catalog());
+  auto token = LoadStoredToken(h.store(), "acme");
+  ASSERT_TRUE(token.ok() && token->has_value());
+  EXPECT_TRUE(h.influx().CanRead((*token)->token, "acme"));
+  EXPECT_EQ(h.grafana().GetDatasource("pv-ds-acme")->secure["token"], (*token)->token);
+  EXPECT_EQ(h.PlanOf(AllScope(), Catalog()).actions_size(), 0);
+}
+
 TEST_F(ProvisionTest, GrafanaAnswering503ThreeTimesGetsEverythingAppliedOnce) {
   v1::Plan plan = h_.PlanOf(AllScope(), Catalog());
   h_.grafana().FailNext(3, 503, "", "POST");

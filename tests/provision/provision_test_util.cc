@@ -98,6 +98,9 @@ std::string TestDir(const std::string& name) {
 
 Harness::Harness() : http_(NewCurlHttpClient()) {}
 
+Harness::Harness(::powerview::testing::FakeInfluxV2::Options influx_options)
+    : influx_(std::move(influx_options)), http_(NewCurlHttpClient()) {}
+
 absl::Status Harness::Start() {
   if (absl::Status s = grafana_.Start(); !s.ok()) return s;
   if (absl::Status s = influx_.Start(); !s.ok()) return s;

@@ -43,6 +43,7 @@ std::string TestDir(const std::string& name);
 class Harness {
  public:
   Harness();
+  explicit Harness(::powerview::testing::FakeInfluxV2::Options influx_options);
   absl::Status Start();
   // Settings pointing at the fakes, with fast retries, a 30-day raw retention, a `_1h`
   // downsampled bucket, and the team members "viewer" (a login) and "ops@example.com" (an
