@@ -59,6 +59,10 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
       }
       outcome = absl::StrCat("company '", folder->company, "' created");
     } else if (folder->depth == 2) {
+      {
+        std::lock_guard<std::mutex> lock(known_mu_);
+        known_campaigns_.erase({folder->company, folder->campaign});
+      }
       absl::Status s =
           action == "mkdir"
               ? catalog_->RecordCampaign(folder->company, folder->campaign, record.received)
@@ -111,9 +115,18 @@ absl::Status EventIntake::QueueIngest(const proto::FsEvent& event, const std::st
   absl::StatusOr<journal::EnqueueResult> queued = store_->Enqueue(job);
   if (!queued.ok()) return queued.status();
   if (queued->created) {
-    if (absl::Status s = catalog_->RecordCampaign(file->company, file->campaign, absl::Now());
-        !s.ok()) {
-      PV_LOG_WARN("intake", "catalog: %s", s.message());
+    bool known;
+    {
+      std::lock_guard<std::mutex> lock(known_mu_);
+      known = !known_campaigns_.insert({file->company, file->campaign}).second;
+    }
+    if (!known) {
+      if (absl::Status s = catalog_->RecordCampaign(file->company, file->campaign, absl::Now());
+          !s.ok()) {
+        PV_LOG_WARN("intake", "catalog: %s", s.message());
+        std::lock_guard<std::mutex> lock(known_mu_);
+        known_campaigns_.erase({file->company, file->campaign});
+      }
     }
     *outcome = absl::StrCat("queued job ", queued->id);
     pipeline::PipelineEvent e;

@@ -7,6 +7,8 @@
 #define POWERVIEW_SERVER_INTAKE_EVENT_INTAKE_H_
 
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -41,6 +43,10 @@ class EventIntake {
   pipeline::EventBus* bus_;
   std::function<void()> on_queued_;
   std::function<void(const std::string&)> on_campaign_;
+  // Campaigns already recorded in the catalog by this process (a burst of uploads into one
+  // campaign writes the catalog once).
+  std::mutex known_mu_;
+  std::set<std::pair<std::string, std::string>> known_campaigns_;
 };
 
 }  // namespace powerview::intake

@@ -121,7 +121,9 @@ class JobStore {
   virtual absl::StatusOr<int64_t> Prune(absl::Time before) = 0;
 };
 
-// The embedded journal: SQLite in WAL mode with synchronous=FULL at `path`. Thread-safe.
+// The embedded journal: SQLite in WAL mode at `path`. Enqueue commits are durable
+// (synchronous=FULL) and grouped: concurrent enqueues share one transaction and one fsync.
+// Other writes use synchronous=NORMAL: after a power cut they are simply done again. Thread-safe.
 absl::StatusOr<std::unique_ptr<JobStore>> OpenSqliteJobStore(const std::string& path);
 
 }  // namespace powerview::journal

@@ -1,4 +1,6 @@
+#include <condition_variable>
 #include <mutex>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -87,36 +89,29 @@ class SqliteJobStore : public JobStore {
 
   absl::Status Init() { return db_->Exec(kSchema); }
 
+  // Group commit: concurrent callers (SFTPGo sends events from many goroutines) share one
+  // transaction and one fsync. The first caller to find no commit in progress becomes the
+  // leader and commits everything queued so far; the others wait for their result.
   absl::StatusOr<EnqueueResult> Enqueue(const NewJob& job) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    int64_t now = Micros(absl::Now());
-    auto insert = db_->Prepare(
-        "INSERT OR IGNORE INTO jobs (kind, path, company, size, source, dedupe_key, release_key, "
-        "created_us, updated_us, next_attempt_us, batch_id) VALUES (?,?,?,?,?,?,?,?,?,0,?)");
-    if (!insert.ok()) return insert.status();
-    insert->Bind(1, absl::string_view(JobKindName(job.kind)))
-        .Bind(2, job.path)
-        .Bind(3, job.company)
-        .Bind(4, job.size)
-        .Bind(5, job.source);
-    if (job.dedupe_key.empty()) {
-      insert->BindNull(6);
-    } else {
-      insert->Bind(6, job.dedupe_key);
+    PendingEnqueue pending{&job};
+    std::unique_lock<std::mutex> lock(group_mu_);
+    group_queue_.push_back(&pending);
+    while (!pending.done) {
+      if (group_leader_active_) {
+        group_cv_.wait(lock);
+        continue;
+      }
+      group_leader_active_ = true;
+      std::vector<PendingEnqueue*> batch;
+      batch.swap(group_queue_);
+      lock.unlock();
+      CommitEnqueues(batch);
+      lock.lock();
+      for (PendingEnqueue* p : batch) p->done = true;
+      group_leader_active_ = false;
+      group_cv_.notify_all();
     }
-    insert->Bind(7, int64_t{job.release_key_when_finished ? 1 : 0})
-        .Bind(8, now)
-        .Bind(9, now)
-        .Bind(10, job.batch_id);
-    if (absl::Status s = insert->Run(); !s.ok()) return s;
-    if (db_->Changes() > 0) return EnqueueResult{db_->LastInsertRowId(), true};
-    auto find = db_->Prepare("SELECT id FROM jobs WHERE dedupe_key = ?");
-    if (!find.ok()) return find.status();
-    find->Bind(1, job.dedupe_key);
-    auto row = find->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return absl::InternalError("journal: job vanished during enqueue");
-    return EnqueueResult{find->ColumnInt(0), false};
+    return pending.result;
   }
 
   absl::StatusOr<std::optional<Job>> Claim(absl::Time now) override {
@@ -293,6 +288,64 @@ class SqliteJobStore : public JobStore {
   }
 
  private:
+  struct PendingEnqueue {
+    const NewJob* job;
+    absl::StatusOr<EnqueueResult> result = absl::InternalError("not committed");
+    bool done = false;
+  };
+
+  // One durable transaction for all of `batch`: synchronous=FULL for this commit only (every
+  // other journal write may be lost by a power cut and is then simply done again).
+  void CommitEnqueues(const std::vector<PendingEnqueue*>& batch) {
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::Status status = db_->Exec("PRAGMA synchronous=FULL; BEGIN IMMEDIATE");
+    if (status.ok()) {
+      for (PendingEnqueue* p : batch) {
+        p->result = InsertLocked(*p->job);
+        if (!p->result.ok()) {
+          status = p->result.status();
+          break;
+        }
+      }
+    }
+    status.Update(status.ok() ? db_->Exec("COMMIT") : db_->Exec("ROLLBACK"));
+    db_->Exec("PRAGMA synchronous=NORMAL").IgnoreError();
+    if (!status.ok()) {
+      for (PendingEnqueue* p : batch) p->result = status;
+    }
+  }
+
+  absl::StatusOr<EnqueueResult> InsertLocked(const NewJob& job) {
+    int64_t now = Micros(absl::Now());
+    auto insert = db_->Prepare(
+        "INSERT OR IGNORE INTO jobs (kind, path, company, size, source, dedupe_key, release_key, "
+        "created_us, updated_us, next_attempt_us, batch_id) VALUES (?,?,?,?,?,?,?,?,?,0,?)");
+    if (!insert.ok()) return insert.status();
+    insert->Bind(1, absl::string_view(JobKindName(job.kind)))
+        .Bind(2, job.path)
+        .Bind(3, job.company)
+        .Bind(4, job.size)
+        .Bind(5, job.source);
+    if (job.dedupe_key.empty()) {
+      insert->BindNull(6);
+    } else {
+      insert->Bind(6, job.dedupe_key);
+    }
+    insert->Bind(7, int64_t{job.release_key_when_finished ? 1 : 0})
+        .Bind(8, now)
+        .Bind(9, now)
+        .Bind(10, job.batch_id);
+    if (absl::Status s = insert->Run(); !s.ok()) return s;
+    if (db_->Changes() > 0) return EnqueueResult{db_->LastInsertRowId(), true};
+    auto find = db_->Prepare("SELECT id FROM jobs WHERE dedupe_key = ?");
+    if (!find.ok()) return find.status();
+    find->Bind(1, job.dedupe_key);
+    auto row = find->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::InternalError("journal: job vanished during enqueue");
+    return EnqueueResult{find->ColumnInt(0), false};
+  }
+
   absl::Status Finish(int64_t id, const char* state, const std::string& outcome,
                       const std::string& error) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -342,6 +395,11 @@ class SqliteJobStore : public JobStore {
 
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;
+
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::vector<PendingEnqueue*> group_queue_;
+  bool group_leader_active_ = false;
 };
 
 }  // namespace
@@ -365,7 +423,8 @@ const char* JobStateName(JobState state) {
 }
 
 absl::StatusOr<std::unique_ptr<JobStore>> OpenSqliteJobStore(const std::string& path) {
-  auto db = SqliteDb::Open(path, /*durable=*/true);
+  // Enqueue makes its own commits durable; see CommitEnqueues.
+  auto db = SqliteDb::Open(path, /*durable=*/false);
   if (!db.ok()) return db.status();
   auto store = std::make_unique<SqliteJobStore>(std::move(*db));
   if (absl::Status s = store->Init(); !s.ok()) return s;
