@@ -60,7 +60,7 @@ void DiffObjects(const std::string& prefix, const std::string& actual_json,
     const rapidjson::Value* d = JsonMember(desired, key.c_str());
     if (a != nullptr && d != nullptr && CanonicalJson(*a) == CanonicalJson(*d)) continue;
     std::string old_text = Summary(a), new_text = Summary(d);
-    if (old_text == new_text) old_text += " (edited)";
+    if (old_text == new_text) new_text += " (changed)";
     AddChange(action, prefix + key, old_text, new_text);
   }
 }
