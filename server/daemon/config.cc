@@ -123,6 +123,15 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
   flags.String("grafana-influxdb-url", &c.grafana_influx_url,
                "InfluxDB URL as Grafana reaches it (default: --influxdb-url)",
                "GRAFANA_INFLUXDB_URL");
+  flags.String("grafana-influxdb-user", &c.grafana_influx_user,
+               "InfluxDB 1.x user the Grafana datasources read with (empty: none)",
+               "GRAFANA_INFLUXDB_USER");
+  flags.String("grafana-influxdb-password", &c.grafana_influx_password,
+               "Password of --grafana-influxdb-user", "GRAFANA_INFLUXDB_PASSWORD");
+  flags.Duration("influxdb-retention", &c.influxdb_retention,
+                 "Retention provisioned for company buckets/databases (0: keep forever; 1.x: at "
+                 "least 1h)",
+                 "INFLUXDB_RETENTION");
   flags.List("grafana-team-member", &c.grafana_team_members,
              "Grafana login added to every company team (repeatable)", "GRAFANA_TEAM_MEMBERS");
   flags.String("dashboard-template", &c.dashboard_template,

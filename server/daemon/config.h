@@ -51,7 +51,10 @@ struct Config {
   std::string grafana_user;
   std::string grafana_password;
   int64_t grafana_org_id = 1;
-  std::string grafana_influx_url;  // InfluxDB URL as Grafana reaches it (default: influxdb_url)
+  std::string grafana_influx_url;   // InfluxDB URL as Grafana reaches it (default: influxdb_url)
+  std::string grafana_influx_user;  // 1.x: the user Grafana reads with
+  std::string grafana_influx_password;
+  absl::Duration influxdb_retention = absl::ZeroDuration();  // provisioned retention; 0 = forever
   std::vector<std::string> grafana_team_members;
   std::string dashboard_template;
   bool provision = true;  // provision automatically when campaigns or channels appear

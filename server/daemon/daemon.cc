@@ -110,6 +110,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
     p.influx.admin_token = c.influxdb_token;
     p.influx.v1_admin_user = c.influxdb_user;
     p.influx.v1_admin_password = c.influxdb_password;
+    p.influx.retention = c.influxdb_retention;
+    p.influx.v1_read_user = c.grafana_influx_user;
+    p.influx.v1_read_password = c.grafana_influx_password;
     p.grafana.url = c.grafana_url;
     p.grafana.token = c.grafana_token;
     p.grafana.basic_user = c.grafana_user;
@@ -209,8 +212,9 @@ pipeline::JobResult Daemon::RunProvision(const journal::Job& job) {
     bus_.Publish(done);
     return {Kind::kRetry, std::string(result.status().message())};
   }
-  std::string summary = absl::StrFormat("provisioned: %d applied, %d failed, %d unchanged",
-                                        result->applied(), result->failed(), result->skipped());
+  std::string summary =
+      absl::StrFormat("provisioned: %d applied, %d failed, %d skipped after a failure",
+                      result->applied(), result->failed(), result->skipped());
   done.message = summary;
   bus_.Publish(done);
   PV_LOG_INFO("provision", "'%s': %s", job.company, summary);
