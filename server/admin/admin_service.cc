@@ -164,9 +164,7 @@ grpc::Status AdminService::PlanProvisioning(grpc::ServerContext* context,
                                             v1::PlanProvisioningResponse* response) {
   if (grpc::Status s = auth_.Check(*context); !s.ok()) return s;
   if (b_.provision == nullptr) {
-    return ToGrpc(absl::FailedPreconditionError(
-        "provisioning is not configured (set --grafana-url and the InfluxDB settings of "
-        "powerviewd)"));
+    return ToGrpc(ProvisioningNotConfigured());
   }
   absl::StatusOr<v1::ProvisionScope> scope = NormalizeScope(request->scope());
   if (!scope.ok()) return ToGrpc(scope.status());

@@ -22,6 +22,12 @@ const char* ActionVerb(v1::ActionType type) {
 
 }  // namespace
 
+absl::Status ProvisioningNotConfigured() {
+  return absl::FailedPreconditionError(
+      "provisioning is not configured: start powerviewd with --grafana-url (and --provision "
+      "left on) besides its InfluxDB settings");
+}
+
 absl::StatusOr<v1::ProvisionScope> NormalizeScope(v1::ProvisionScope scope) {
   if (!scope.company().empty()) {
     if (absl::Status s = CheckName("company", scope.company()); !s.ok()) return s;

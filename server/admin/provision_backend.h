@@ -31,6 +31,9 @@ class ProvisionBackend {
                                                            const Progress& progress) = 0;
 };
 
+// What the provisioning calls answer when the daemon has no provisioning backend.
+absl::Status ProvisioningNotConfigured();
+
 // Checks `scope` and fills in its kind when unspecified (ALL without a company, COMPANY with a
 // company, CAMPAIGN with both). InvalidArgument when the fields do not fit the kind.
 absl::StatusOr<v1::ProvisionScope> NormalizeScope(v1::ProvisionScope scope);
