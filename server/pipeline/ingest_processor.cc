@@ -137,7 +137,7 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Process(const journal::Job& job) 
   }
 
   sink::InfluxBatchSink influx(writer_, file->company);
-  sink::AsyncBatchSink async(&influx, settings_.write_queue_depth);
+  sink::AsyncBatchSink async(&influx, settings_.write_queue_depth, settings_.write_senders);
   TrackingSink tracking(&async);
   sink::LineProtocolEncoder encoder(file->campaign, settings_.limits, &tracking);
   absl::StatusOr<parse::ParseSummary> summary =

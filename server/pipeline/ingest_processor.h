@@ -23,8 +23,10 @@ struct IngestSettings {
   bool keep_files = false;
   // Bucket (v2) or database (v1) that receives one summary point per file.
   std::string meta_bucket = "powerview_meta";
-  // Batches in flight while the next one is encoded.
-  int write_queue_depth = 2;
+  // Batches held while the next one is encoded, and how many are sent at once (compression
+  // of one batch overlaps the request of another; points are independent, order is moot).
+  int write_queue_depth = 3;
+  int write_senders = 2;
 };
 
 // What a finished job produced. `report.status()` is INGESTED, REJECTED or FAILED; a job whose

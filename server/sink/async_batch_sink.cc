@@ -5,25 +5,25 @@
 
 namespace powerview::sink {
 
-AsyncBatchSink::AsyncBatchSink(BatchSink* target, int max_in_flight)
+AsyncBatchSink::AsyncBatchSink(BatchSink* target, int max_in_flight, int senders)
     : target_(target), max_in_flight_(static_cast<size_t>(std::max(1, max_in_flight))) {
-  thread_ = std::thread([this] { Run(); });
+  for (int i = 0; i < std::max(1, senders); ++i) threads_.emplace_back([this] { Run(); });
 }
 
 AsyncBatchSink::~AsyncBatchSink() {
   {
     std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [this] { return queue_.empty() && !delivering_; });
+    changed_.wait(lock, [this] { return queue_.empty() && delivering_ == 0; });
     stopping_ = true;
   }
   changed_.notify_all();
-  thread_.join();
+  for (std::thread& t : threads_) t.join();
 }
 
 absl::Status AsyncBatchSink::WriteBatch(absl::string_view lines, int64_t line_count) {
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock, [this] {
-    return !error_.ok() || queue_.size() + (delivering_ ? 1 : 0) < max_in_flight_;
+    return !error_.ok() || queue_.size() + static_cast<size_t>(delivering_) < max_in_flight_;
   });
   if (!error_.ok()) return error_;
   queue_.push_back(Batch{std::string(lines), line_count});
@@ -35,7 +35,7 @@ absl::Status AsyncBatchSink::WriteBatch(absl::string_view lines, int64_t line_co
 absl::Status AsyncBatchSink::Flush() {
   {
     std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [this] { return queue_.empty() && !delivering_; });
+    changed_.wait(lock, [this] { return queue_.empty() && delivering_ == 0; });
     if (!error_.ok()) return error_;
   }
   absl::Status status = target_->Flush();
@@ -53,12 +53,12 @@ void AsyncBatchSink::Run() {
     if (queue_.empty()) return;  // stopping, and nothing left
     Batch batch = std::move(queue_.front());
     queue_.pop_front();
-    delivering_ = true;
+    ++delivering_;
     lock.unlock();
     absl::Status status = target_->WriteBatch(batch.lines, batch.line_count);
     batch = Batch{};  // release the memory before taking the next one
     lock.lock();
-    delivering_ = false;
+    --delivering_;
     if (!status.ok() && error_.ok()) {
       error_ = std::move(status);
       queue_.clear();

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -18,10 +19,12 @@ namespace powerview::sink {
 
 class AsyncBatchSink : public BatchSink {
  public:
-  // Forwards batches, in order, to `target`, which is not owned and must outlive this sink.
-  // At most `max_in_flight` batches (at least 1) are held: the one being delivered plus the
-  // queued ones. WriteBatch and Flush are meant for one producer thread.
-  explicit AsyncBatchSink(BatchSink* target, int max_in_flight = 2);
+  // Forwards batches to `target`, which is not owned and must outlive this sink. At most
+  // `max_in_flight` batches (at least 1) are held: those being delivered plus the queued ones.
+  // With one sender (the default) batches are delivered in order; with more, up to `senders`
+  // batches are delivered at once (for targets, like InfluxDB, where batches are independent
+  // and `target` is thread-safe). WriteBatch and Flush are meant for one producer thread.
+  explicit AsyncBatchSink(BatchSink* target, int max_in_flight = 2, int senders = 1);
   // Waits for the batches already handed over, as Flush() does, then stops the thread.
   ~AsyncBatchSink() override;
 
@@ -50,10 +53,10 @@ class AsyncBatchSink : public BatchSink {
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<Batch> queue_;  // not yet taken by the thread
-  bool delivering_ = false;  // the thread holds a batch
+  int delivering_ = 0;       // batches held by sender threads
   bool stopping_ = false;
   absl::Status error_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace powerview::sink

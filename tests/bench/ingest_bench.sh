@@ -35,7 +35,7 @@ echo "file: $(stat -c %s "$file") bytes, $points points"
 
 "$build/server/daemon/powerviewd" --data-root "$work/data" --state-dir "$work/state" \
   --listen "unix://$work/n.sock" --admin-listen "" --influxdb-url "$influx" \
-  --sweep-interval 0 --log-level warn 2>"$work/powerviewd.log" &
+  --sweep-interval 0 --log-level warn ${BENCH_DAEMON_FLAGS:-} 2>"$work/powerviewd.log" &
 daemon=$!
 for _ in $(seq 1 100); do [ -S "$work/n.sock" ] && break; sleep 0.05; done
 start=$(date +%s.%N)

@@ -1,5 +1,6 @@
 #include "server/sink/async_batch_sink.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -154,6 +155,30 @@ TEST(AsyncBatchSinkTest, DestructionWaitsForPendingBatches) {
 }
 
 // Through a real HTTP exchange: the writer's retries happen on the sink's thread.
+TEST(AsyncBatchSinkTest, SeveralSendersDeliverAtOnceAndStillHoldTheBound) {
+  ScriptedSink target;
+  target.SetOpen(false);  // deliveries block until opened
+  AsyncBatchSink async(&target, /*max_in_flight=*/3, /*senders=*/2);
+  ASSERT_TRUE(async.WriteBatch("a\n", 1).ok());
+  ASSERT_TRUE(async.WriteBatch("b\n", 1).ok());
+  target.WaitEntered(2);  // both senders are inside the target at the same time
+  ASSERT_TRUE(async.WriteBatch("c\n", 1).ok());  // third slot: queued
+  std::atomic<bool> fourth_returned{false};
+  std::thread producer([&] {
+    EXPECT_TRUE(async.WriteBatch("d\n", 1).ok());
+    fourth_returned = true;
+  });
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(fourth_returned.load()) << "a fourth batch must wait for a free slot";
+  target.SetOpen(true);
+  producer.join();
+  ASSERT_TRUE(async.Flush().ok());
+  std::vector<std::string> got = target.batches_;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"a\n", "b\n", "c\n", "d\n"}));
+  EXPECT_EQ(target.lines_, 4);
+}
+
 TEST(AsyncBatchSinkTest, OverInfluxBatchSink) {
   testing::FakeInflux influx;
   ASSERT_TRUE(influx.Start().ok());
