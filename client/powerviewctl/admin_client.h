@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/powerviewctl/commands.h"
 #include "grpcpp/grpcpp.h"
 #include "powerview/v1/admin_service.grpc.pb.h"
 #include "server/common/flags.h"
@@ -17,11 +18,11 @@
 namespace powerview::ctl {
 
 // Exit codes of the admin subcommands (printed by each one's --help).
-inline constexpr int kAdminExitOk = 0;
-inline constexpr int kAdminExitError = 1;     // the server or the connection failed
-inline constexpr int kAdminExitUsage = 2;     // bad flags or arguments
-inline constexpr int kAdminExitNotFound = 3;  // no such company, campaign, report or batch
-inline constexpr int kAdminExitRefused = 4;   // plan not empty, or apply refused
+inline constexpr int kAdminExitOk = kExitOk;
+inline constexpr int kAdminExitError = kExitError;        // the server or the connection failed
+inline constexpr int kAdminExitUsage = kExitUsage;        // bad flags or arguments
+inline constexpr int kAdminExitNotFound = kExitNotFound;  // no such company, campaign, report
+inline constexpr int kAdminExitRefused = kExitRefused;    // plan not empty, or apply refused
 
 // The paragraph on flags and exit codes that ends every admin subcommand's --help.
 std::string AdminHelpFooter();

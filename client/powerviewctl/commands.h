@@ -30,9 +30,13 @@ std::vector<Command> Commands();
 // The command called `name`, or nullptr.
 const Command* FindCommand(const std::string& name);
 
-// Exit codes shared by the commands.
+// Exit codes shared by every command, so that scripts can rely on them.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;
+inline constexpr int kExitError = 1;     // I/O, server or connection failure
+inline constexpr int kExitUsage = 2;     // bad flags or arguments
+inline constexpr int kExitNotFound = 3;  // no such company, campaign, report or batch
+inline constexpr int kExitRefused = 4;   // file rejected by the ingest rules, plan not empty,
+                                         // or apply refused
 
 }  // namespace powerview::ctl
 

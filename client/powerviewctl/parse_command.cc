@@ -1,5 +1,5 @@
 // `powerviewctl parse FILE --campaign NAME`: prints the line protocol that ingesting FILE would
-// write, without a server. Exit 0 accepted, 2 rejected by the ingest rules, 1 usage or I/O error.
+// write, without a server. Exit 0 accepted, 4 rejected by the ingest rules, 2 usage, 1 I/O error.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,7 +26,7 @@
 namespace powerview::ctl {
 namespace {
 
-constexpr int kExitRejected = 2;
+constexpr int kExitRejected = kExitRefused;
 
 // Batches (about 1 MB each) go straight to stdout with write(2): stdio would only copy them.
 class StdoutSink : public sink::BatchSink {
@@ -74,8 +74,8 @@ int RunParse(const std::vector<std::string>& args) {
   FlagSet flags("powerviewctl parse", "FILE --campaign NAME [flags]",
                 "Parses one MV2 file with the ingest rules and prints the InfluxDB line protocol\n"
                 "that ingesting it would write (measurement points and device events). No server\n"
-                "is needed. Exit status: 0 accepted, 2 rejected by the ingest rules (the reason\n"
-                "is on stderr), 1 usage or I/O error.");
+                "is needed. Exit status: 0 accepted, 4 rejected by the ingest rules (the reason\n"
+                "is on stderr), 2 usage error, 1 I/O error.");
   flags.String("campaign", &campaign, "campaign tag of the points (required)");
   flags.String("report", &report_path, "also write the ingest report as JSON to this file");
   flags.String("v002-timezone", &options.v002_time_zone,
@@ -125,7 +125,7 @@ int RunParse(const std::vector<std::string>& args) {
     report.set_write_batches(encoder.batches());
   } else {
     const bool rejected = absl::IsInvalidArgument(status);
-    exit_code = rejected ? kExitRejected : kExitUsage;
+    exit_code = rejected ? kExitRejected : kExitError;
     if (rejected) report.set_status(v1::INGEST_STATUS_REJECTED);
     report.set_error(std::string(status.message()));
     std::fprintf(stderr, "powerviewctl parse: %s: %s: %s\n", path.c_str(),
@@ -136,7 +136,7 @@ int RunParse(const std::vector<std::string>& args) {
   if (!report_path.empty()) {
     if (absl::Status s = WriteReport(report_path, report); !s.ok()) {
       std::fprintf(stderr, "powerviewctl parse: %s\n", std::string(s.message()).c_str());
-      return kExitUsage;
+      return kExitError;
     }
   }
   return exit_code;

@@ -81,21 +81,21 @@ TEST(PowerviewctlTest, HelpListsCommandsAndParseFlags) {
   for (const char* flag : {"--campaign", "--report", "--v002-timezone", "--clock-floor"}) {
     EXPECT_TRUE(absl::StrContains(help.out, flag)) << flag << "\n" << help.out;
   }
-  EXPECT_EQ(Ctl("").exit_code, 1);
-  EXPECT_EQ(Ctl("frobnicate").exit_code, 1);
+  EXPECT_EQ(Ctl("").exit_code, 2);
+  EXPECT_EQ(Ctl("frobnicate").exit_code, 2);
 }
 
-TEST(PowerviewctlTest, UsageErrorsExitOne) {
-  EXPECT_EQ(Ctl("parse " + kFixtures + "/v003_tri_slave.tsv").exit_code, 1);  // no campaign
-  EXPECT_EQ(Ctl("parse --campaign c").exit_code, 1);                          // no file
-  EXPECT_EQ(Ctl("parse --campaign c --bogus x " + kFixtures + "/v003_tri_slave.tsv").exit_code, 1);
+TEST(PowerviewctlTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Ctl("parse " + kFixtures + "/v003_tri_slave.tsv").exit_code, 2);  // no campaign
+  EXPECT_EQ(Ctl("parse --campaign c").exit_code, 2);                          // no file
+  EXPECT_EQ(Ctl("parse --campaign c --bogus x " + kFixtures + "/v003_tri_slave.tsv").exit_code, 2);
   Result tz =
       Ctl("parse --campaign c --v002-timezone Nowhere/Land " + kFixtures + "/v002_mono_cut.tsv");
-  EXPECT_EQ(tz.exit_code, 1);
+  EXPECT_EQ(tz.exit_code, 2);
   EXPECT_TRUE(absl::StrContains(tz.err, "Nowhere/Land")) << tz.err;
   EXPECT_EQ(Ctl("parse --campaign c --clock-floor yesterday " + kFixtures + "/v002_mono_cut.tsv")
                 .exit_code,
-            1);
+            2);
 }
 
 TEST(PowerviewctlTest, AcceptedFilePrintsExactLineProtocol) {
@@ -153,11 +153,11 @@ TEST(PowerviewctlTest, TimeZoneAndClockFloorFlags) {
   EXPECT_TRUE(absl::StrContains(floor.out, "=232.09 1577836802\n")) << floor.out;  // 01:00:02 CET
 }
 
-TEST(PowerviewctlTest, RejectedFileExitsTwoWithTheReason) {
+TEST(PowerviewctlTest, RejectedFileExitsFourWithTheReason) {
   const std::string report = Temp("rejected.json");
   Result run =
       Ctl("parse --campaign c --report " + report + " " + kFixtures + "/t202_unsupported.tsv");
-  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.exit_code, 4);
   EXPECT_EQ(run.out, "");
   EXPECT_TRUE(absl::StrContains(run.err, "rejected: unsupported format 'MV_T202_V002'")) << run.err;
   powerview::v1::IngestReport r;
