@@ -12,6 +12,7 @@ port=${POWERVIEW_DEMO_INFLUX_PORT:-8086}
 influx="http://127.0.0.1:$port"
 
 rm -rf "$demo/data" "$demo/state"; mkdir -p "$demo"
+bash "$here/scripts/influxd.sh" stop "$demo/influxd"  # a fresh database for every demo run
 bash "$here/scripts/influxd.sh" start "$demo/influxd" "$port" >/dev/null
 echo "== InfluxDB 1.x running at $influx (state in $demo/influxd)"
 "$build/client/gen/powerview-gen" tree "$demo/data"
@@ -40,6 +41,10 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 sleep 0.3
+ctl() { "$build/client/powerviewctl/powerviewctl" "$@" --address "unix://$demo/admin.sock"; }
+echo; echo "== powerviewctl status"; ctl status
+echo; echo "== powerviewctl reports (every file, newest first)"; ctl reports
+echo; echo "== powerviewctl campaigns (devices and channels the catalog learnt)"; ctl campaigns
 kill -TERM $daemon; wait $daemon 2>/dev/null || true; trap - EXIT
 
 echo; echo "== What powerviewd logged"; cat "$demo/powerviewd.log"
@@ -48,15 +53,18 @@ echo; echo "== Files after ingest (parsed/ = ingested, error/ = rejected, each w
 echo; echo "== A rejected file's report"
 r=$(find "$demo/data" -path '*/error/*.report.json' | head -1)
 [ -n "$r" ] && grep -E '"(path|status|error)"' "$r"
-echo; echo "== Points in InfluxDB, per company database and campaign"
-q() { curl -sG "$influx/query" --data-urlencode "db=$1" --data-urlencode "q=$2"; echo; }
+echo; echo "== Points stored in InfluxDB (InfluxQL), per company database and campaign"
+q() { curl -sG "$influx/query" --data-urlencode "db=$1" --data-urlencode "q=$2"; }
+# Sum of the per-field counts of one answer: every electrical point holds exactly one field.
+total() { grep -o '\["1970-01-01T00:00:00Z"[^]]*\]' | sed 's/^\["1970-01-01T00:00:00Z"//; s/\]$//' |
+  tr ',' '\n' | awk '/^[0-9]+$/ {s += $1} END {print s + 0}' || true; }
 for db in $(ls "$demo/data"); do
-  echo "-- database $db"
-  q "$db" 'SELECT count(*) FROM "electrical" GROUP BY "campaign"' |
-    sed -e 's/"columns"/\n  "columns"/g' | head -c 2000; echo
-  q "$db" 'SELECT count("count") FROM "device_event" GROUP BY "campaign"'
+  for campaign in $(ls "$demo/data/$db"); do
+    points=$(q "$db" "SELECT count(*) FROM electrical WHERE campaign = '$campaign'" | total)
+    events=$(q "$db" "SELECT count(\"count\") FROM device_event WHERE campaign = '$campaign'" | total)
+    printf '  %-8s %-12s %6s points, %s power-off events\n' "$db" "$campaign" "$points" "$events"
+  done
 done
-echo "-- database powerview_meta (one summary point per file)"
-q powerview_meta 'SELECT "file_name","status","nb_rows","nb_points","nb_power_off_markers" FROM "tsv_parser_file"'
+echo "  powerview_meta: $(q powerview_meta 'SELECT count("nb_rows") FROM tsv_parser_file' | total) file summaries"
 echo
 echo "Demo state: $demo (InfluxDB keeps running at $influx; stop it with: bash scripts/influxd.sh stop $demo/influxd)"
