@@ -334,6 +334,33 @@ TEST_F(IngestEndToEnd, GeneratedTreeSpoolAndSweeper) {
   EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
 }
 
+TEST_F(IngestEndToEnd, RenameOntoTsvCountsAsTheUpload) {
+  ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
+  std::string file = PendingFiles(root_).front();
+  // The client uploaded under a temporary name and renamed at the end (WinSCP's .filepart).
+  std::string temporary = file + ".filepart";
+  fs::rename(file, temporary);
+  StartDaemon();
+  ProcessResult upload = Notify("upload", temporary);  // SFTPGo reports the temporary name first
+  ASSERT_EQ(upload.exit_code, 0) << upload.output;
+  fs::rename(temporary, file);
+  struct stat st {};
+  ::stat(file.c_str(), &st);
+  ProcessResult rename =
+      RunProcess({kNotify, "--address", "unix://" + socket_, "--timeout", "2s"},
+                 {"SFTPGO_ACTION=rename", "SFTPGO_ACTION_PATH=" + temporary,
+                  "SFTPGO_ACTION_TARGET=" + file, "SFTPGO_ACTION_STATUS=1",
+                  absl::StrCat("SFTPGO_ACTION_TIMESTAMP=", absl::ToUnixNanos(absl::Now()))});
+  ASSERT_EQ(rename.exit_code, 0) << rename.output;
+  fs::path parsed = fs::path(file).parent_path() / "parsed" / fs::path(file).filename();
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!fs::exists(parsed) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  std::string log = ReadFile((dir_ / "powerviewd.log").string());
+  EXPECT_TRUE(fs::exists(parsed)) << log;
+  EXPECT_TRUE(absl::StrContains(log, "temporary upload name")) << log;
+  EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
+}
+
 TEST_F(IngestEndToEnd, InfluxDownDelaysButLosesNothing) {
   ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
   // Point the daemon at a port where nothing listens: jobs wait and retry, files stay put.
