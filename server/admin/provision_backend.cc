@@ -3,24 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/admin/names.h"
+#include "server/provision/plan_render.h"
 
 namespace powerview::admin {
-namespace {
-
-const char* ActionVerb(v1::ActionType type) {
-  switch (type) {
-    case v1::ACTION_TYPE_CREATE:
-      return "create";
-    case v1::ACTION_TYPE_UPDATE:
-      return "update";
-    case v1::ACTION_TYPE_DELETE:
-      return "delete";
-    default:
-      return "change";
-  }
-}
-
-}  // namespace
 
 absl::Status ProvisioningNotConfigured() {
   return absl::FailedPreconditionError(
@@ -82,10 +67,7 @@ absl::StatusOr<v1::ApplyResult> ApplyShownPlan(ProvisionBackend* backend,
       e.type = pipeline::EventType::kProvisionAction;
       e.time = absl::Now();
       e.company = outcome.company();
-      e.message =
-          absl::StrCat(ActionVerb(outcome.type()), " ", v1::ResourceKind_Name(outcome.kind()), " ",
-                       outcome.key(), ": ", v1::ActionStatus_Name(outcome.status()));
-      if (!outcome.error().empty()) absl::StrAppend(&e.message, " (", outcome.error(), ")");
+      e.message = provision::DescribeOutcome(outcome);
       bus->Publish(std::move(e));
     }
     if (progress) progress(outcome, total);

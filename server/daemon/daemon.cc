@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "server/common/log.h"
 #include "server/intake/hook_event.h"
+#include "server/provision/plan_render.h"
 
 namespace powerview::daemon {
 namespace {
@@ -195,10 +196,7 @@ pipeline::JobResult Daemon::RunProvision(const journal::Job& job) {
         e.type = pipeline::EventType::kProvisionAction;
         e.job_id = job.id;
         e.company = outcome.company();
-        e.message = absl::StrCat(v1::ActionType_Name(outcome.type()), " ",
-                                 v1::ResourceKind_Name(outcome.kind()), " ", outcome.key(), ": ",
-                                 v1::ActionStatus_Name(outcome.status()),
-                                 outcome.error().empty() ? "" : " (" + outcome.error() + ")");
+        e.message = provision::DescribeOutcome(outcome);
         bus_.Publish(std::move(e));
       });
   pipeline::PipelineEvent done;

@@ -121,4 +121,26 @@ std::string PlanFingerprint(const v1::Plan& plan) {
   return Sha256Hex(material);
 }
 
+std::string DescribeOutcome(const v1::ActionOutcome& outcome) {
+  const char* status = "unknown";
+  switch (outcome.status()) {
+    case v1::ACTION_STATUS_APPLIED:
+      status = "applied";
+      break;
+    case v1::ACTION_STATUS_FAILED:
+      status = "failed";
+      break;
+    case v1::ACTION_STATUS_SKIPPED:
+      status = "skipped";
+      break;
+    default:
+      break;
+  }
+  std::string line =
+      absl::StrCat(ActionTypeName(outcome.type()), " ", ResourceKindName(outcome.kind()), " ",
+                   outcome.key(), ": ", status);
+  if (!outcome.error().empty()) absl::StrAppend(&line, " (", outcome.error(), ")");
+  return line;
+}
+
 }  // namespace powerview::provision

@@ -26,6 +26,10 @@ std::string PlanFingerprint(const v1::Plan& plan);
 std::string ActionTypeName(v1::ActionType type);
 std::string ResourceKindName(v1::ResourceKind kind);
 
+// One line for logs and live event streams, e.g.
+// "create grafana dashboard pv-acme-spring: applied" or "...: failed (<error>)".
+std::string DescribeOutcome(const v1::ActionOutcome& outcome);
+
 }  // namespace powerview::provision
 
 #endif  // POWERVIEW_SERVER_PROVISION_PLAN_RENDER_H_
