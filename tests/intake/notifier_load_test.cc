@@ -134,9 +134,8 @@ TEST(NotifierLoad, FiveThousandUploadsFromSixteenClients) {
       testing::RunProcess({"/usr/bin/sqlite3", (dir / "state" / "powerview.db").string(),
                            "SELECT COUNT(*), COUNT(DISTINCT path) FROM jobs WHERE kind = 'ingest'"},
                           {});
-  if (jobs.exit_code == 0) {
-    EXPECT_EQ(jobs.output, absl::StrCat(kFiles, "|", kFiles, "\n"));
-  }
+  ASSERT_EQ(jobs.exit_code, 0) << "sqlite3 (Debian package sqlite3) is needed: " << jobs.output;
+  EXPECT_EQ(jobs.output, absl::StrCat(kFiles, "|", kFiles, "\n"));
   if (!HasFailure()) fs::remove_all(dir);
 }
 
