@@ -99,6 +99,10 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
   flags.Duration("influxdb-retry-budget", &c.influx_retry_budget,
                  "How long one write retries before its job is put back to wait",
                  "INFLUXDB_RETRY_BUDGET");
+  flags.Duration("shutdown-grace", &c.shutdown_grace,
+                 "On SIGTERM, how long running jobs may take to finish (unfinished ones resume at "
+                 "the next start)",
+                 "POWERVIEW_SHUTDOWN_GRACE");
   flags.String("v002-timezone", &c.v002_timezone,
                "Time zone of V002 files' local timestamps (IANA name; UTC reproduces upstream)",
                "POWERVIEW_V002_TIMEZONE");

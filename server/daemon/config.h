@@ -38,6 +38,7 @@ struct Config {
   absl::Duration retry_initial = absl::Seconds(5);
   absl::Duration retry_max = absl::Minutes(10);
   absl::Duration influx_retry_budget = absl::Minutes(2);
+  absl::Duration shutdown_grace = absl::Seconds(10);
   std::string v002_timezone = "Europe/Paris";
   std::string clock_floor = "2021-01-01";
   bool keep_files = false;

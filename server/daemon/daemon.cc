@@ -378,7 +378,7 @@ void Daemon::BackgroundLoop() {
   }
 }
 
-void Daemon::Shutdown(absl::Duration grace) {
+bool Daemon::Shutdown(absl::Duration grace) {
   if (admin_server_) {
     admin_server_->Shutdown(grace / 2);
     admin_server_.reset();
@@ -394,7 +394,7 @@ void Daemon::Shutdown(absl::Duration grace) {
   }
   loop_cv_.notify_all();
   if (loop_.joinable()) loop_.join();
-  if (workers_) workers_->Stop(grace);
+  return workers_ == nullptr || workers_->Stop(grace);
 }
 
 }  // namespace powerview::daemon

@@ -52,7 +52,9 @@ class Daemon {
   // Unavailable when the address cannot be bound.
   absl::Status StartAdminServer();
   // Stops accepting, lets running jobs finish for up to `grace`, stops the loops.
-  void Shutdown(absl::Duration grace);
+  // Returns false when jobs were still running after `grace`: they resume at the next start,
+  // and the caller must end the process without destroying the daemon (_exit).
+  bool Shutdown(absl::Duration grace);
 
   const Config& config() const { return config_; }
   journal::JobStore* journal() { return journal_.get(); }

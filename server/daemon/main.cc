@@ -67,8 +67,12 @@ int RunPlugin(powerview::daemon::Daemon* d) {
   // In-flight SendFsEvent calls finish their journal write; then the workers get what is left
   // of SFTPGo's 2 s. Jobs still running stay in the journal and resume at the next start.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-  d->Shutdown(absl::Milliseconds(1000));
+  bool clean = d->Shutdown(absl::Milliseconds(1000));
   server.reset();
+  if (!clean) {
+    PV_LOG_INFO("plugin", "stopped; running jobs stay in the journal and resume at the next start");
+    std::_Exit(0);  // their threads still use the stages: end without destroying them
+  }
   PV_LOG_INFO("plugin", "stopped");
   return 0;
 }
@@ -130,8 +134,12 @@ int main(int argc, char** argv) {
     if (absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s)) return 2;
   }
   int sig = WaitForTerminationSignal(/*plugin=*/false);
-  PV_LOG_INFO("daemon", "signal %d: stopping (running jobs get 10 s to finish)", sig);
-  (*d)->Shutdown(absl::Seconds(10));
+  PV_LOG_INFO("daemon", "signal %d: stopping (running jobs get %s to finish)", sig,
+              absl::FormatDuration(config->shutdown_grace));
+  if (!(*d)->Shutdown(config->shutdown_grace)) {
+    PV_LOG_INFO("daemon", "stopped; running jobs stay in the journal and resume at the next start");
+    std::_Exit(0);  // their threads still use the stages: end without destroying them
+  }
   PV_LOG_INFO("daemon", "stopped");
   return 0;
 }

@@ -33,10 +33,10 @@ void WorkerPool::Wake() {
   ++wake_generation_;
 }
 
-void WorkerPool::Stop(absl::Duration grace) {
+bool WorkerPool::Stop(absl::Duration grace) {
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_ && threads_.empty()) return;
+    if (stopping_ && threads_.empty()) return busy_.load() == 0;
     stopping_ = true;
     ++wake_generation_;
   }
@@ -50,6 +50,7 @@ void WorkerPool::Stop(absl::Duration grace) {
     }
   }
   threads_.clear();
+  return busy_.load() == 0;
 }
 
 void WorkerPool::Loop(int index) {

@@ -44,8 +44,10 @@ class WorkerPool {
   // Wakes an idle worker (a job was queued).
   void Wake();
   // Stops claiming new jobs and waits up to `grace` for running jobs. Jobs still running after
-  // that stay 'running' in the journal and run again at the next start.
-  void Stop(absl::Duration grace);
+  // that stay 'running' in the journal and run again at the next start. Returns false when
+  // such jobs remain: their threads still use the stages, so the process must then end
+  // without destroying them (see powerviewd's main).
+  bool Stop(absl::Duration grace);
 
   int workers() const { return workers_; }
   int busy() const { return busy_.load(); }

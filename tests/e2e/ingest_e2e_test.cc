@@ -21,6 +21,7 @@
 #include "rapidjson/document.h"
 #include "server/common/http_client.h"
 #include "tests/e2e/subprocess.h"
+#include "tests/fakes/http_server.h"
 #include "tests/provision/fake_grafana.h"
 
 namespace powerview {
@@ -358,6 +359,38 @@ TEST_F(IngestEndToEnd, RenameOntoTsvCountsAsTheUpload) {
   std::string log = ReadFile((dir_ / "powerviewd.log").string());
   EXPECT_TRUE(fs::exists(parsed)) << log;
   EXPECT_TRUE(absl::StrContains(log, "temporary upload name")) << log;
+  EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
+}
+
+TEST_F(IngestEndToEnd, StopDuringAStuckWriteExitsAndTheJobResumes) {
+  // An InfluxDB that accepts the connection but answers writes only after a long pause.
+  testing::FakeHttpServer slow([](const testing::FakeRequest& r) {
+    testing::FakeResponse response;
+    response.status = 204;
+    if (r.path == "/write") response.delay = absl::Seconds(20);
+    if (r.path == "/query") response = testing::FakeResponse::Json(200, R"({"results":[{}]})");
+    return response;
+  });
+  ASSERT_TRUE(slow.Start().ok());
+  ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
+  std::string file = PendingFiles(root_).front();
+  StartDaemon({"--influxdb-url", slow.base_url(), "--shutdown-grace", "500ms", "--workers", "1"});
+  ASSERT_EQ(Notify("upload", file).exit_code, 0);
+  absl::SleepFor(absl::Seconds(1));  // the job is now inside a write that will not end soon
+  absl::Time stopping = absl::Now();
+  EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
+  EXPECT_LT(absl::Now() - stopping, absl::Seconds(5)) << "the stop must not wait for the write";
+  std::string log = ReadFile((dir_ / "powerviewd.log").string());
+  EXPECT_TRUE(absl::StrContains(log, "resume at the next start")) << log;
+  EXPECT_TRUE(fs::exists(file)) << "nothing moves before InfluxDB acknowledged the data";
+  // The next start, with a working InfluxDB, finishes the job from the journal.
+  StartDaemon();
+  fs::path parsed = fs::path(file).parent_path() / "parsed" / fs::path(file).filename();
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!fs::exists(parsed) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_TRUE(fs::exists(parsed));
+  EXPECT_TRUE(
+      absl::StrContains(ReadFile((dir_ / "powerviewd.log").string()), "resuming 1 unfinished job"));
   EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
 }
 
