@@ -159,6 +159,10 @@ class IngestEndToEnd : public ::testing::Test {
     fs::create_directories(dir_ / "data");
     root_ = (dir_ / "data").string();
     socket_ = (dir_ / "notify.sock").string();
+    // A summary database of each test's own (tests run in parallel).
+    meta_ =
+        absl::StrCat("e2e_meta_", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    influx_.Drop(meta_);
   }
   void TearDown() override {
     daemon_.reset();
@@ -209,6 +213,18 @@ class IngestEndToEnd : public ::testing::Test {
     }
   }
 
+  // powerview-gen's sample tree, its companies renamed `<prefix>_<company>` so that every test
+  // writes InfluxDB databases of its own (tests run in parallel).
+  void GenerateTree(const std::string& prefix) {
+    fs::path gen = dir_ / "gen";
+    ASSERT_EQ(RunProcess({kGen, "tree", gen.string()}, {}).exit_code, 0);
+    for (const auto& company : fs::directory_iterator(gen)) {
+      std::string name = absl::StrCat(prefix, "_", company.path().filename().string());
+      fs::rename(company.path(), fs::path(root_) / name);
+      influx_.Drop(name);
+    }
+  }
+
   void WaitUntilIngested(absl::Duration limit = absl::Seconds(90)) {
     absl::Time deadline = absl::Now() + limit;
     while (!PendingFiles(root_).empty() && absl::Now() < deadline) {
@@ -222,7 +238,7 @@ class IngestEndToEnd : public ::testing::Test {
   fs::path dir_;
   std::string root_;
   std::string socket_;
-  std::string meta_ = "e2e_meta";
+  std::string meta_;
   std::unique_ptr<BackgroundProcess> daemon_;
   Influx influx_;
 };
@@ -237,7 +253,6 @@ TEST_F(IngestEndToEnd, RealLoggerFilesThroughTheHookShim) {
              fs::copy_options::recursive);
     influx_.Drop(absl::StrCat("e2e_", company));
   }
-  influx_.Drop(meta_);
   StartDaemon();
   NotifyAll();
   WaitUntilIngested();
@@ -302,13 +317,9 @@ TEST_F(IngestEndToEnd, RealLoggerFilesThroughTheHookShim) {
 }
 
 TEST_F(IngestEndToEnd, GeneratedTreeSpoolAndSweeper) {
-  ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
+  GenerateTree("gen");
   std::vector<std::string> files = PendingFiles(root_);
   ASSERT_GE(files.size(), 4u);
-  std::set<std::string> companies;
-  for (const auto& e : fs::directory_iterator(root_)) companies.insert(e.path().filename());
-  for (const std::string& c : companies) influx_.Drop(c);
-  meta_ = "e2e_meta_gen";
 
   // powerviewd is down: the hook shim spools the first file's event and still exits 0.
   ProcessResult spooled = Notify("upload", files[0]);
@@ -336,7 +347,7 @@ TEST_F(IngestEndToEnd, GeneratedTreeSpoolAndSweeper) {
 }
 
 TEST_F(IngestEndToEnd, RenameOntoTsvCountsAsTheUpload) {
-  ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
+  GenerateTree("ren");
   std::string file = PendingFiles(root_).front();
   // The client uploaded under a temporary name and renamed at the end (WinSCP's .filepart).
   std::string temporary = file + ".filepart";
@@ -372,7 +383,7 @@ TEST_F(IngestEndToEnd, StopDuringAStuckWriteExitsAndTheJobResumes) {
     return response;
   });
   ASSERT_TRUE(slow.Start().ok());
-  ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
+  GenerateTree("stop");
   std::string file = PendingFiles(root_).front();
   StartDaemon({"--influxdb-url", slow.base_url(), "--shutdown-grace", "500ms", "--workers", "1"});
   ASSERT_EQ(Notify("upload", file).exit_code, 0);
@@ -395,7 +406,7 @@ TEST_F(IngestEndToEnd, StopDuringAStuckWriteExitsAndTheJobResumes) {
 }
 
 TEST_F(IngestEndToEnd, InfluxDownDelaysButLosesNothing) {
-  ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
+  GenerateTree("down");
   // Point the daemon at a port where nothing listens: jobs wait and retry, files stay put.
   std::vector<std::string> files = PendingFiles(root_);
   daemon_.reset();
@@ -416,19 +427,18 @@ TEST_F(IngestEndToEnd, ProvisioningFollowsFoldersAndChannels) {
   // Grafana is the contract-following fake (no Grafana server can run here); InfluxDB is real.
   testing::FakeGrafana grafana;
   ASSERT_TRUE(grafana.Start().ok());
-  ASSERT_EQ(RunProcess({kGen, "tree", root_}, {}).exit_code, 0);
-  meta_ = "e2e_meta_prov";
+  GenerateTree("prov");
   StartDaemon({"--grafana-url", grafana.url(), "--grafana-token",
                grafana.options().service_account_token, "--grafana-influxdb-url", InfluxUrl()});
   // A campaign folder is created over SFTP: its company is provisioned before any upload.
-  fs::create_directories(fs::path(root_) / "acme" / "site-east");
-  ASSERT_EQ(Notify("mkdir", root_ + "/acme/site-east").exit_code, 0);
+  fs::create_directories(fs::path(root_) / "prov_acme" / "site-east");
+  ASSERT_EQ(Notify("mkdir", root_ + "/prov_acme/site-east").exit_code, 0);
   absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (grafana.TeamNames().empty() && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   std::vector<std::string> teams = grafana.TeamNames();
-  ASSERT_EQ(teams, std::vector<std::string>{"acme"})
+  ASSERT_EQ(teams, std::vector<std::string>{"prov_acme"})
       << ReadFile((dir_ / "powerviewd.log").string());
   // Uploads bring devices and channels: every company gets its resources and every campaign
   // its dashboard, showing its devices.
@@ -443,18 +453,16 @@ TEST_F(IngestEndToEnd, ProvisioningFollowsFoldersAndChannels) {
     }
     return n;
   };
-  while ((grafana.TeamNames().size() < 2 || dashboards_with_devices() < 1) &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(grafana.TeamNames(), (std::vector<std::string>{"acme", "globex"}));
+  // Provisioning runs in the background: wait until it has settled, then check the result.
+  auto settled = [&] {
+    return grafana.TeamNames().size() == 2 && grafana.DatasourceUids().size() == 2 &&
+           grafana.DashboardUids().size() == 4 && dashboards_with_devices() >= 1;
+  };
+  while (!settled() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(grafana.TeamNames(), (std::vector<std::string>{"prov_acme", "prov_globex"}));
   EXPECT_EQ(grafana.DatasourceUids().size(), 2u);
   EXPECT_GE(dashboards_with_devices(), 1) << ReadFile((dir_ / "powerviewd.log").string());
   // One dashboard per campaign: site-north, site-south, site-east, pilot.
-  deadline = absl::Now() + absl::Seconds(30);
-  while (grafana.DashboardUids().size() < 4 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
   EXPECT_EQ(grafana.DashboardUids().size(), 4u);
   EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
 }

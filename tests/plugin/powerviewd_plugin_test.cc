@@ -54,9 +54,16 @@ class PowerviewdPlugin : public ::testing::TestWithParam<bool> {
 
 TEST_P(PowerviewdPlugin, IngestsUploadsAndStopsGracefully) {
   bool auto_mtls = GetParam();
+  std::string gen_dir = (dir_ / "gen").string();
   testing::ProcessOutput gen = testing::RunProcessWithTimeout(
-      {POWERVIEW_BINARY_DIR "/client/gen/powerview-gen", "tree", root_}, {}, absl::Seconds(30));
+      {POWERVIEW_BINARY_DIR "/client/gen/powerview-gen", "tree", gen_dir}, {}, absl::Seconds(30));
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  // Companies of this test's own: tests run in parallel and write the same InfluxDB.
+  const std::string prefix = auto_mtls ? "plugtls_" : "plug_";
+  fs::create_directories(root_);
+  for (const auto& company : fs::directory_iterator(gen_dir)) {
+    fs::rename(company.path(), fs::path(root_) / (prefix + company.path().filename().string()));
+  }
   std::vector<std::string> files = Pending(root_);
   ASSERT_GE(files.size(), 4u);
 
@@ -112,7 +119,8 @@ TEST_P(PowerviewdPlugin, IngestsUploadsAndStopsGracefully) {
   EXPECT_EQ(errors, 1);
   auto http = NewCurlHttpClient();
   HttpRequest q;
-  q.url = InfluxUrl() + "/query?db=acme&q=SELECT%20count(%22M02000800_U1_V%22)%20FROM%20electrical";
+  q.url = InfluxUrl() + "/query?db=" + prefix +
+          "acme&q=SELECT%20count(%22M02000800_U1_V%22)%20FROM%20electrical";
   auto answer = http->Send(q);
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_TRUE(absl::StrContains(answer->body, "\"count\"")) << answer->body;
