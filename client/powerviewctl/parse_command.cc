@@ -46,21 +46,9 @@ class StdoutSink : public sink::BatchSink {
 };
 
 // "2021-01-01" (midnight UTC) or RFC 3339 ("2021-01-01T00:00:00Z").
-bool ParseFloor(const std::string& text, absl::Time* out) {
-  std::string err;
-  return absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), out, &err) ||
-         absl::ParseTime(absl::RFC3339_full, text, absl::UTCTimeZone(), out, &err);
-}
 
 absl::Status WriteReport(const std::string& path, const v1::IngestReport& report) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  options.add_whitespace = true;
-  std::string json;
-  if (auto s = google::protobuf::util::MessageToJsonString(report, &json, options); !s.ok()) {
-    return absl::InternalError(absl::StrCat("cannot encode the report: ", s.ToString()));
-  }
+  std::string json = parse::ReportJson(report);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << json;
   out.close();
@@ -94,11 +82,13 @@ int RunParse(const std::vector<std::string>& args) {
                  "(see powerviewctl parse --help)\n");
     return kExitUsage;
   }
-  if (!ParseFloor(floor_text, &options.clock_floor)) {
-    std::fprintf(stderr, "powerviewctl parse: bad --clock-floor '%s' (want YYYY-MM-DD)\n",
-                 floor_text.c_str());
+  absl::StatusOr<absl::Time> floor = parse::ParseClockFloor(floor_text);
+  if (!floor.ok()) {
+    std::fprintf(stderr, "powerviewctl parse: bad --%s\n",
+                 std::string(floor.status().message()).c_str());
     return kExitUsage;
   }
+  options.clock_floor = *floor;
   if (absl::Status s = parse::ValidateParseOptions(options); !s.ok()) {
     std::fprintf(stderr, "powerviewctl parse: %s\n", std::string(s.message()).c_str());
     return kExitUsage;

@@ -12,22 +12,13 @@
 #include "absl/time/clock.h"
 #include "server/common/log.h"
 #include "server/intake/hook_event.h"
+#include "server/parse/parse_options.h"
 #include "server/provision/plan_render.h"
 
 namespace powerview::daemon {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::StatusOr<absl::Time> ParseDay(const std::string& day) {
-  absl::Time t;
-  std::string error;
-  if (!absl::ParseTime("%Y-%m-%d", day, absl::UTCTimeZone(), &t, &error)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--clock-floor '", day, "' is not a YYYY-MM-DD day: ", error));
-  }
-  return t;
-}
 
 }  // namespace
 
@@ -94,8 +85,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
 
   pipeline::IngestSettings ingest;
   ingest.parse.v002_time_zone = c.v002_timezone;
-  auto floor = ParseDay(c.clock_floor);
-  if (!floor.ok()) return floor.status();
+  auto floor = parse::ParseClockFloor(c.clock_floor);
+  if (!floor.ok()) return absl::InvalidArgumentError(absl::StrCat("--", floor.status().message()));
   ingest.parse.clock_floor = *floor;
   ingest.keep_files = c.keep_files;
   ingest.meta_bucket = c.meta_bucket;

@@ -59,4 +59,15 @@ absl::Status ValidateParseOptions(const ParseOptions& options) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<absl::Time> ParseClockFloor(absl::string_view text) {
+  absl::Time t;
+  std::string error;
+  if (absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &error) ||
+      absl::ParseTime(absl::RFC3339_full, text, absl::UTCTimeZone(), &t, &error)) {
+    return t;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("clock floor '", text, "' is neither a day (2021-01-01) nor an RFC 3339 time"));
+}
+
 }  // namespace powerview::parse

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace powerview::parse {
@@ -27,6 +29,10 @@ struct ParseOptions {
 // InvalidArgument naming the setting when `options` cannot work (e.g. an unknown V002 zone).
 // The parser reports a bad setting as FailedPrecondition, since it is not the file's fault.
 absl::Status ValidateParseOptions(const ParseOptions& options);
+
+// Reads a clock floor setting: a day (2021-01-01, midnight UTC) or an RFC 3339 time.
+// InvalidArgument naming the expected forms otherwise.
+absl::StatusOr<absl::Time> ParseClockFloor(absl::string_view text);
 
 }  // namespace powerview::parse
 

@@ -1,5 +1,6 @@
 #include "server/parse/report.h"
 
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace powerview::parse {
@@ -26,6 +27,17 @@ void FillReport(const ParseSummary& summary, powerview::v1::IngestReport* report
   } else {
     report->clear_last_time();
   }
+}
+
+std::string ReportJson(const powerview::v1::IngestReport& report) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  // Cannot fail for a message without Any fields.
+  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
+  return json;
 }
 
 }  // namespace powerview::parse

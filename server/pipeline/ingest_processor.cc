@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/common/log.h"
 #include "server/parse/report.h"
@@ -59,16 +58,6 @@ absl::StatusOr<std::string> Sha256Hex(const std::string& path) {
   EVP_MD_CTX_free(ctx);
   if (failed) return absl::DataLossError(absl::StrCat("read ", path));
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
-}
-
-std::string ReportJson(const v1::IngestReport& report) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
-  return json;
 }
 
 }  // namespace
@@ -216,7 +205,8 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Finish(const lifecycle::FileLocat
   if (!id.ok()) return id.status();
   report.set_report_id(*id);
   std::string report_path = destination + ".report.json";
-  if (absl::Status s = lifecycle::DataRoot::WriteFileAtomically(report_path, ReportJson(report));
+  if (absl::Status s =
+          lifecycle::DataRoot::WriteFileAtomically(report_path, parse::ReportJson(report));
       !s.ok()) {
     PV_LOG_WARN("ingest", "report for %s not written: %s", file.relative, s.message());
   }
@@ -227,7 +217,8 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Finish(const lifecycle::FileLocat
       report.set_final_path(file.path);
       report.add_warnings(absl::StrCat("the file could not be moved: ", moved.message()));
       PV_LOG_ERROR("ingest", "%s", report.warnings(report.warnings_size() - 1));
-      lifecycle::DataRoot::WriteFileAtomically(file.path + ".report.json", ReportJson(report))
+      lifecycle::DataRoot::WriteFileAtomically(file.path + ".report.json",
+                                               parse::ReportJson(report))
           .IgnoreError();
     }
   }

@@ -83,7 +83,9 @@ TEST(Mv2ZonesTest, EndOfSummerTimeRepeatedHourGivesDistinctInstants) {
   std::set<int64_t> instants;
   for (size_t i = 0; i < p.visitor.rows.size(); ++i) {
     instants.insert(p.visitor.rows[i].time);
-    if (i > 0) EXPECT_EQ(p.visitor.rows[i].time - p.visitor.rows[i - 1].time, 600) << i;
+    if (i > 0) {
+      EXPECT_EQ(p.visitor.rows[i].time - p.visitor.rows[i - 1].time, 600) << i;
+    }
   }
   EXPECT_EQ(instants.size(), 15u);
   EXPECT_EQ(p.visitor.rows.front().time, 1761435600);  // 2025-10-25T23:40:00Z

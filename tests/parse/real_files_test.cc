@@ -126,7 +126,9 @@ TEST(RealFilesTest, EndOfSummerTimeFileHas149DistinctInstants) {
   std::set<int64_t> instants;
   for (size_t i = 0; i < visitor.rows.size(); ++i) {
     instants.insert(visitor.rows[i].time);
-    if (i > 0) EXPECT_EQ(visitor.rows[i].time - visitor.rows[i - 1].time, 600) << i;
+    if (i > 0) {
+      EXPECT_EQ(visitor.rows[i].time - visitor.rows[i - 1].time, 600) << i;
+    }
   }
   EXPECT_EQ(instants.size(), 149u);
   // Upstream (UTC) overwrote 6 timestamps of the repeated hour.
