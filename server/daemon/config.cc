@@ -106,9 +106,11 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
   flags.String("v002-timezone", &c.v002_timezone,
                "Time zone of V002 files' local timestamps (IANA name; UTC reproduces upstream)",
                "POWERVIEW_V002_TIMEZONE");
-  flags.String("clock-floor", &c.clock_floor,
-               "Rows dated before this day (UTC) come from an unset logger clock and are skipped",
-               "POWERVIEW_CLOCK_FLOOR");
+  flags.String(
+      "clock-floor", &c.clock_floor,
+      "Rows dated before this day (UTC) or RFC 3339 time come from an unset logger clock and "
+      "are skipped",
+      "POWERVIEW_CLOCK_FLOOR");
   flags.Bool("keep-files", &c.keep_files, "Leave files in place instead of moving them",
              "POWERVIEW_KEEP_FILES");
   flags.String("log-level", &c.log_level, "debug, info, warn or error", "TSV_LOG_LEVEL");
