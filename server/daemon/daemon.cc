@@ -86,7 +86,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   pipeline::IngestSettings ingest;
   ingest.parse.v002_time_zone = c.v002_timezone;
   auto floor = parse::ParseClockFloor(c.clock_floor);
-  if (!floor.ok()) return absl::InvalidArgumentError(absl::StrCat("--", floor.status().message()));
+  if (!floor.ok())
+    return absl::InvalidArgumentError(absl::StrCat("--clock-floor: ", floor.status().message()));
   ingest.parse.clock_floor = *floor;
   ingest.keep_files = c.keep_files;
   ingest.meta_bucket = c.meta_bucket;
