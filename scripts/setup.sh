@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libcurl4-openssl-dev rapidjson-dev libgtest-dev libgmock-dev libsqlite3-dev
   libssl-dev zlib1g-dev sqlite3
-  influxdb
+  influxdb prometheus
   golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev
 )
 # Node.js and npm for the buf tool: Debian's packages unless a Node.js with npm is already there.

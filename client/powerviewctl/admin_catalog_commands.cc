@@ -14,6 +14,7 @@
 #include "client/powerviewctl/admin_client.h"
 #include "client/powerviewctl/admin_format.h"
 #include "client/powerviewctl/commands.h"
+#include "client/powerviewctl/json_output.h"
 
 namespace powerview::ctl {
 namespace {
@@ -37,13 +38,16 @@ std::string Base(const std::string& path) {
 }
 
 // "2026-03-01", an RFC 3339 time, or an age such as "36h", "90m" or "7d" (that long ago).
-bool ParseWhen(const std::string& text, google::protobuf::Timestamp* out) {
+// A day is midnight UTC, or local midnight with --local.
+bool ParseWhen(const std::string& text, bool local, google::protobuf::Timestamp* out) {
   absl::Time t;
   std::string error;
   absl::Duration age;
   int64_t days = 0;
-  bool absolute = absl::ParseTime("%Y-%m-%d", text, absl::LocalTimeZone(), &t, &error) ||
-                  absl::ParseTime(absl::RFC3339_full, text, &t, &error);
+  bool absolute =
+      absl::ParseTime("%Y-%m-%d", text, local ? absl::LocalTimeZone() : absl::UTCTimeZone(), &t,
+                      &error) ||
+      absl::ParseTime(absl::RFC3339_full, text, &t, &error);
   if (!absolute) {
     if (absl::EndsWith(text, "d") && absl::SimpleAtoi(absl::StripSuffix(text, "d"), &days)) {
       t = absl::Now() - absl::Hours(24 * days);
@@ -66,18 +70,23 @@ int RunCompanies(const std::vector<std::string>& args) {
   flags.Bool("include-removed", &include_removed, "Count campaigns whose folder was removed");
   AddAdminFlags(&flags, &admin);
   int code = 0;
-  auto positional = ParseAdminArgs(&flags, args, &code);
-  if (!positional) return code;
+  if (!ParseAdminArgs("companies", &flags, &admin, nullptr, args, 0, &code)) return code;
   absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
   if (!conn.ok()) return ReportError("companies", conn.status());
   v1::ListCompaniesRequest request;
   request.set_include_removed(include_removed);
   v1::ListCompaniesResponse response;
-  grpc::Status s = conn->stub()->ListCompanies(conn->Context().get(), request, &response);
-  if (!s.ok()) return ReportError("companies", s);
-  if (admin.json) {
-    std::printf("%s\n", ToJson(response).c_str());
-    return kAdminExitOk;
+  while (true) {  // every page
+    v1::ListCompaniesResponse page;
+    grpc::Status s = conn->stub()->ListCompanies(conn->Context().get(), request, &page);
+    if (!s.ok()) return conn->Fail("companies", s);
+    for (v1::Company& c : *page.mutable_companies()) *response.add_companies() = std::move(c);
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  if (admin.output != Output::kTable) {
+    PrintItems(admin, response, "companies");
+    return kExitOk;
   }
   Table table({"COMPANY", "BUCKET", "CAMPAIGNS", "INGESTED", "REJECTED", "LAST INGEST"});
   for (const v1::Company& c : response.companies()) {
@@ -96,42 +105,46 @@ int RunCompanies(const std::vector<std::string>& args) {
   } else {
     table.Print(stdout);
   }
-  return kAdminExitOk;
+  return kExitOk;
 }
 
 int RunCampaigns(const std::vector<std::string>& args) {
   AdminFlags admin;
   v1::ListCampaignsRequest request;
-  std::string company, campaign;
+  Scope scope;
   bool include_removed = false, devices = false, channels = false;
-  FlagSet flags("powerviewctl campaigns", "[--company C] [--campaign K] [flags]",
+  FlagSet flags("powerviewctl campaigns", "[--company C | --campaign C/K] [flags]",
                 "Lists campaigns with their devices and channels (--devices, --channels for the\n"
                 "details)." +
                     AdminHelpFooter());
-  flags.String("company", &company, "Only this company's campaigns");
-  flags.String("campaign", &campaign, "Only this campaign (with --company, or COMPANY/CAMPAIGN)");
+  AddScopeFlags(&flags, &scope, "campaigns");
   flags.Bool("include-removed", &include_removed, "Also campaigns whose folder was removed");
   flags.Bool("devices", &devices, "List the devices of each campaign");
   flags.Bool("channels", &channels, "List the channels of each device");
   AddAdminFlags(&flags, &admin);
   int code = 0;
-  auto positional = ParseAdminArgs(&flags, args, &code);
-  if (!positional) return code;
-  if (size_t slash = campaign.find('/'); slash != std::string::npos && company.empty()) {
-    company = campaign.substr(0, slash);
-    campaign = campaign.substr(slash + 1);
+  if (!ParseAdminArgs("campaigns", &flags, &admin, &scope, args, 0, &code)) return code;
+  if (devices && channels) {
+    std::fprintf(stderr, "powerviewctl campaigns: give --devices or --channels, not both\n");
+    return kExitUsage;
   }
   absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
   if (!conn.ok()) return ReportError("campaigns", conn.status());
-  request.set_company(company);
-  request.set_campaign(campaign);
+  request.set_company(scope.company);
+  request.set_campaign(scope.campaign);
   request.set_include_removed(include_removed);
   v1::ListCampaignsResponse response;
-  grpc::Status s = conn->stub()->ListCampaigns(conn->Context().get(), request, &response);
-  if (!s.ok()) return ReportError("campaigns", s);
-  if (admin.json) {
-    std::printf("%s\n", ToJson(response).c_str());
-    return kAdminExitOk;
+  while (true) {  // every page
+    v1::ListCampaignsResponse page;
+    grpc::Status s = conn->stub()->ListCampaigns(conn->Context().get(), request, &page);
+    if (!s.ok()) return conn->Fail("campaigns", s);
+    for (v1::Campaign& k : *page.mutable_campaigns()) *response.add_campaigns() = std::move(k);
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  if (admin.output != Output::kTable) {
+    PrintItems(admin, response, "campaigns");
+    return kExitOk;
   }
   if (channels) {
     Table table({"COMPANY", "CAMPAIGN", "DEVICE", "CHANNEL", "NAME", "UNIT", "FIELD"});
@@ -167,22 +180,22 @@ int RunCampaigns(const std::vector<std::string>& args) {
     }
     table.Print(stdout);
   }
-  return kAdminExitOk;
+  return kExitOk;
 }
 
 int RunReports(const std::vector<std::string>& args) {
   AdminFlags admin;
   v1::ListIngestReportsRequest request;
-  std::string company, campaign, device, status, since, until, page_token;
+  Scope scope;
+  std::string device, status, since, until, page_token;
   int64_t limit = 50;
   bool all = false;
-  FlagSet flags("powerviewctl reports", "[filters] [flags]",
+  FlagSet flags("powerviewctl reports", "[--company C | --campaign C/K] [filters] [flags]",
                 "Lists ingest reports, newest first. --since and --until take a day (2026-03-01),\n"
                 "an RFC 3339 time, or an age (36h, 7d). The token of the next page is printed on\n"
                 "stderr; --all fetches every page." +
                     AdminHelpFooter());
-  flags.String("company", &company, "Only this company");
-  flags.String("campaign", &campaign, "Only this campaign");
+  AddScopeFlags(&flags, &scope, "reports");
   flags.String("device", &device, "Only this device (master serial or folder serial)");
   flags.String("status", &status, "ingested, rejected or failed");
   flags.String("since", &since, "Files finished at or after this time");
@@ -192,10 +205,17 @@ int RunReports(const std::vector<std::string>& args) {
   flags.Bool("all", &all, "Fetch every page");
   AddAdminFlags(&flags, &admin);
   int code = 0;
-  auto positional = ParseAdminArgs(&flags, args, &code);
-  if (!positional) return code;
-  request.set_company(company);
-  request.set_campaign(campaign);
+  if (!ParseAdminArgs("reports", &flags, &admin, &scope, args, 0, &code)) return code;
+  if (all && !page_token.empty()) {
+    std::fprintf(stderr, "powerviewctl reports: give --all or --page-token, not both\n");
+    return kExitUsage;
+  }
+  if (limit < 1 || limit > 1000) {
+    std::fprintf(stderr, "powerviewctl reports: --limit is from 1 to 1000\n");
+    return kExitUsage;
+  }
+  request.set_company(scope.company);
+  request.set_campaign(scope.campaign);
   request.set_device(device);
   std::string lower = absl::AsciiStrToLower(status);
   if (lower == "ingested") {
@@ -206,15 +226,15 @@ int RunReports(const std::vector<std::string>& args) {
     request.set_status(v1::INGEST_STATUS_FAILED);
   } else if (!lower.empty()) {
     std::fprintf(stderr, "powerviewctl reports: --status is ingested, rejected or failed\n");
-    return kAdminExitUsage;
+    return kExitUsage;
   }
-  if (!since.empty() && !ParseWhen(since, request.mutable_since())) {
+  if (!since.empty() && !ParseWhen(since, admin.local, request.mutable_since_time())) {
     std::fprintf(stderr, "powerviewctl reports: cannot read --since '%s'\n", since.c_str());
-    return kAdminExitUsage;
+    return kExitUsage;
   }
-  if (!until.empty() && !ParseWhen(until, request.mutable_until())) {
+  if (!until.empty() && !ParseWhen(until, admin.local, request.mutable_until_time())) {
     std::fprintf(stderr, "powerviewctl reports: cannot read --until '%s'\n", until.c_str());
-    return kAdminExitUsage;
+    return kExitUsage;
   }
   request.set_page_size(static_cast<int32_t>(limit));
   request.set_page_token(page_token);
@@ -224,15 +244,19 @@ int RunReports(const std::vector<std::string>& args) {
   while (true) {
     v1::ListIngestReportsResponse page;
     grpc::Status s = conn->stub()->ListIngestReports(conn->Context().get(), request, &page);
-    if (!s.ok()) return ReportError("reports", s);
+    if (!s.ok()) return conn->Fail("reports", s);
     for (v1::IngestReport& r : *page.mutable_reports()) *all_pages.add_reports() = std::move(r);
     all_pages.set_next_page_token(page.next_page_token());
     if (!all || page.next_page_token().empty()) break;
     request.set_page_token(page.next_page_token());
   }
-  if (admin.json) {
-    std::printf("%s\n", ToJson(all_pages).c_str());
-    return kAdminExitOk;
+  if (admin.output != Output::kTable) {
+    PrintItems(admin, all_pages, "reports");
+    if (admin.output == Output::kNdjson && !all_pages.next_page_token().empty()) {
+      std::fprintf(stderr, "more: --page-token %s (or --all)\n",
+                   all_pages.next_page_token().c_str());
+    }
+    return kExitOk;
   }
   Table table(
       {"ID", "FINISHED", "STATUS", "COMPANY", "CAMPAIGN", "DEVICE", "FILE", "POINTS", "ERROR"});
@@ -249,7 +273,7 @@ int RunReports(const std::vector<std::string>& args) {
   if (!all_pages.next_page_token().empty()) {
     std::fprintf(stderr, "more: --page-token %s (or --all)\n", all_pages.next_page_token().c_str());
   }
-  return kAdminExitOk;
+  return kExitOk;
 }
 
 int RunReport(const std::vector<std::string>& args) {
@@ -259,12 +283,12 @@ int RunReport(const std::vector<std::string>& args) {
                     AdminHelpFooter());
   AddAdminFlags(&flags, &admin);
   int code = 0;
-  auto positional = ParseAdminArgs(&flags, args, &code);
+  auto positional = ParseAdminArgs("report", &flags, &admin, nullptr, args, 1, &code);
   if (!positional) return code;
   int64_t id = 0;
-  if (positional->size() != 1 || !absl::SimpleAtoi((*positional)[0], &id) || id <= 0) {
+  if (!absl::SimpleAtoi((*positional)[0], &id) || id <= 0) {
     std::fprintf(stderr, "powerviewctl report: give one report ID (see `powerviewctl reports`)\n");
-    return kAdminExitUsage;
+    return kExitUsage;
   }
   absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
   if (!conn.ok()) return ReportError("report", conn.status());
@@ -272,10 +296,10 @@ int RunReport(const std::vector<std::string>& args) {
   request.set_report_id(id);
   v1::GetIngestReportResponse response;
   grpc::Status s = conn->stub()->GetIngestReport(conn->Context().get(), request, &response);
-  if (!s.ok()) return ReportError("report", s);
-  if (admin.json) {
-    std::printf("%s\n", ToJson(response.report()).c_str());
-    return kAdminExitOk;
+  if (!s.ok()) return conn->Fail("report", s);
+  if (admin.output != Output::kTable) {
+    PrintMessage(admin, response.report());
+    return kExitOk;
   }
   const v1::IngestReport& r = response.report();
   const v1::IngestCounts& c = r.counts();
@@ -317,7 +341,7 @@ int RunReport(const std::vector<std::string>& args) {
     }
     channels.Print(stdout);
   }
-  return kAdminExitOk;
+  return kExitOk;
 }
 
 const bool kRegistered =

@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace powerview::ctl {
 namespace {
@@ -37,20 +36,17 @@ void Table::Print(std::FILE* out) const {
   }
 }
 
-std::string ToJson(const google::protobuf::Message& message, bool pretty) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = pretty;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
-}
+namespace {
+bool local_times = false;
+}  // namespace
+
+void SetLocalTimes(bool local) { local_times = local; }
 
 std::string FormatTime(const google::protobuf::Timestamp& time) {
   if (time.seconds() == 0 && time.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(time.seconds()),
-                          absl::LocalTimeZone());
+  absl::Time t = absl::FromUnixSeconds(time.seconds());
+  if (local_times) return absl::FormatTime("%Y-%m-%d %H:%M:%S %Ez", t, absl::LocalTimeZone());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
 std::string FormatDuration(const google::protobuf::Duration& d) {

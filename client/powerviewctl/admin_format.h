@@ -10,7 +10,6 @@
 
 #include "absl/time/time.h"
 #include "google/protobuf/duration.pb.h"
-#include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace powerview::ctl {
@@ -27,12 +26,10 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// The message as JSON with the proto field names and every field present; one line unless
-// `pretty`.
-std::string ToJson(const google::protobuf::Message& message, bool pretty = true);
-
-// "2026-03-01 14:05:09" in the local time zone; "-" when unset.
+// "2026-03-01T14:05:09Z" (UTC), or after SetLocalTimes(true) "2026-03-01 15:05:09 +01:00";
+// "-" when unset.
 std::string FormatTime(const google::protobuf::Timestamp& time);
+void SetLocalTimes(bool local);
 // "3d 4h", "5m 2s", "850ms".
 std::string FormatDuration(const google::protobuf::Duration& duration);
 

@@ -19,31 +19,17 @@
 namespace powerview::ctl {
 namespace {
 
-struct ScopeFlags {
-  std::string company;
-  std::string campaign;
-  bool prune = false;
-};
-
-void AddScopeFlags(FlagSet* flags, ScopeFlags* scope) {
-  flags->String("company", &scope->company, "Only this company (default: every company)");
-  flags->String("campaign", &scope->campaign,
-                "Only this campaign's dashboard and what it needs (with --company, or "
-                "COMPANY/CAMPAIGN)");
-  flags->Bool("prune", &scope->prune,
+void AddProvisionScopeFlags(FlagSet* flags, Scope* scope, bool* prune) {
+  AddScopeFlags(flags, scope, "resources (default: every company)");
+  flags->Bool("prune", prune,
               "Also delete what PowerView provisioned and the catalog no longer has");
 }
 
-v1::ProvisionScope ToScope(ScopeFlags flags) {
-  if (size_t slash = flags.campaign.find('/');
-      slash != std::string::npos && flags.company.empty()) {
-    flags.company = flags.campaign.substr(0, slash);
-    flags.campaign = flags.campaign.substr(slash + 1);
-  }
+v1::ProvisionScope ToScope(const Scope& flags, bool prune) {
   v1::ProvisionScope scope;
   scope.set_company(flags.company);
   scope.set_campaign(flags.campaign);
-  scope.set_prune(flags.prune);
+  scope.set_prune(prune);
   return scope;  // the server infers the kind from the names
 }
 
@@ -71,31 +57,36 @@ void PrintPlan(const v1::Plan& plan, std::FILE* out) {
 
 int RunPlan(const std::vector<std::string>& args) {
   AdminFlags admin;
-  ScopeFlags scope_flags;
-  FlagSet flags("powerviewctl plan", "[--company C] [--campaign K] [--prune] [flags]",
+  Scope scope;
+  bool prune = false, detailed = false;
+  FlagSet flags("powerviewctl plan", "[--company C | --campaign C/K] [--prune] [flags]",
                 "Shows what provisioning would create, update or delete in InfluxDB and Grafana\n"
                 "for the catalog as it is now, with the reason of each action and the fields that\n"
-                "differ. Changes nothing. Exits 0 when there is nothing to do and 4 when the plan\n"
-                "is not empty; `powerviewctl apply` applies it." +
+                "differ. Changes nothing; `powerviewctl apply` applies it. Exits 0 when it ran;\n"
+                "with --detailed-exitcode (Terraform's convention) 0 when there is nothing to do\n"
+                "and 2 when the plan has changes." +
                     AdminHelpFooter());
-  AddScopeFlags(&flags, &scope_flags);
+  AddProvisionScopeFlags(&flags, &scope, &prune);
+  flags.Bool("detailed-exitcode", &detailed, "Exit 2 when the plan has changes, 0 when empty");
   AddAdminFlags(&flags, &admin);
   int code = 0;
-  auto positional = ParseAdminArgs(&flags, args, &code);
-  if (!positional) return code;
+  if (!ParseAdminArgs("plan", &flags, &admin, &scope, args, 0, &code)) return code;
   absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
   if (!conn.ok()) return ReportError("plan", conn.status());
   v1::PlanProvisioningRequest request;
-  *request.mutable_scope() = ToScope(scope_flags);
+  *request.mutable_scope() = ToScope(scope, prune);
   v1::PlanProvisioningResponse response;
   grpc::Status s = conn->stub()->PlanProvisioning(conn->Context().get(), request, &response);
-  if (!s.ok()) return ReportError("plan", s);
-  if (admin.json) {
-    std::printf("%s\n", ToJson(response.plan()).c_str());
+  if (!s.ok()) return conn->Fail("plan", s);
+  if (admin.output == Output::kNdjson) {
+    PrintItems(admin, response.plan(), "actions");
+  } else if (admin.output == Output::kJson) {
+    PrintMessage(admin, response.plan());
   } else {
     PrintPlan(response.plan(), stdout);
   }
-  return response.plan().actions().empty() ? kAdminExitOk : kAdminExitRefused;
+  if (detailed && !response.plan().actions().empty()) return kExitPlanChanges;
+  return kExitOk;
 }
 
 bool Confirm(int actions) {
@@ -108,44 +99,50 @@ bool Confirm(int actions) {
 
 int RunApply(const std::vector<std::string>& args) {
   AdminFlags admin;
-  ScopeFlags scope_flags;
-  bool yes = false;
+  Scope scope_flags;
+  bool yes = false, prune = false;
   std::string fingerprint;
   FlagSet flags(
-      "powerviewctl apply", "[--company C] [--campaign K] [--prune] [--yes] [flags]",
+      "powerviewctl apply", "[--company C | --campaign C/K] [--prune] [--yes] [flags]",
       "Shows the provisioning plan, asks for confirmation (or takes --yes) and applies\n"
       "exactly that plan, with a progress bar on stderr. powerviewd refuses (exit 4) when\n"
       "the plan it computes at apply time differs from the one shown. --fingerprint\n"
-      "applies a plan reviewed earlier (`powerviewctl plan --json`) without showing it.\n"
-      "Exits 1 when an action failed." +
+      "applies a plan reviewed earlier (`powerviewctl plan --output json`) without showing\n"
+      "it. Off a terminal --yes or --fingerprint is required. Exits 1 when an action failed." +
           AdminHelpFooter());
-  AddScopeFlags(&flags, &scope_flags);
+  AddProvisionScopeFlags(&flags, &scope_flags, &prune);
   flags.Bool("yes", &yes, "Apply without asking");
   flags.String("fingerprint", &fingerprint, "Apply the plan with this fingerprint");
   AddAdminFlags(&flags, &admin);
   int code = 0;
-  auto positional = ParseAdminArgs(&flags, args, &code);
-  if (!positional) return code;
+  if (!ParseAdminArgs("apply", &flags, &admin, &scope_flags, args, 0, &code)) return code;
+  if (yes && !fingerprint.empty()) {
+    std::fprintf(stderr, "powerviewctl apply: --fingerprint needs no --yes; give one of them\n");
+    return kExitUsage;
+  }
   absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
   if (!conn.ok()) return ReportError("apply", conn.status());
-  v1::ProvisionScope scope = ToScope(scope_flags);
+  v1::ProvisionScope scope = ToScope(scope_flags, prune);
 
   if (fingerprint.empty()) {
     v1::PlanProvisioningRequest plan_request;
     *plan_request.mutable_scope() = scope;
     v1::PlanProvisioningResponse plan;
     grpc::Status s = conn->stub()->PlanProvisioning(conn->Context().get(), plan_request, &plan);
-    if (!s.ok()) return ReportError("apply", s);
-    PrintPlan(plan.plan(), admin.json ? stderr : stdout);
-    if (plan.plan().actions().empty()) return kAdminExitOk;
+    if (!s.ok()) return conn->Fail("apply", s);
+    PrintPlan(plan.plan(), admin.output != Output::kTable ? stderr : stdout);
+    if (plan.plan().actions().empty()) {
+      if (admin.output != Output::kTable) PrintMessage(admin, v1::ApplyResult());
+      return kExitOk;
+    }
     if (!yes) {
       if (!IsTerminal(stdin)) {
         std::fprintf(stderr, "powerviewctl apply: not a terminal; confirm with --yes\n");
-        return kAdminExitUsage;
+        return kExitUsage;
       }
       if (!Confirm(plan.plan().actions_size())) {
         std::fprintf(stderr, "Not applied.\n");
-        return kAdminExitRefused;
+        return kExitRefused;
       }
     }
     fingerprint = plan.plan().fingerprint();
@@ -176,19 +173,15 @@ int RunApply(const std::vector<std::string>& args) {
   }
   bar.Finish();
   grpc::Status s = reader->Finish();
-  if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
-    ReportError("apply", s);
-    return kAdminExitRefused;
-  }
-  if (!s.ok()) return ReportError("apply", s);
+  if (!s.ok()) return conn->Fail("apply", s);
   for (const std::string& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
-  if (admin.json) {
-    std::printf("%s\n", ToJson(result).c_str());
+  if (admin.output != Output::kTable) {
+    PrintMessage(admin, result);
   } else {
     std::printf("Applied %d, failed %d, skipped %d.\n", result.applied(), result.failed(),
                 result.skipped());
   }
-  return result.failed() > 0 || result.skipped() > 0 ? kAdminExitError : kAdminExitOk;
+  return result.failed() > 0 || result.skipped() > 0 ? kExitError : kExitOk;
 }
 
 const bool kRegistered =

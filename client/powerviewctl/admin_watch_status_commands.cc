@@ -12,6 +12,7 @@
 #include "client/powerviewctl/admin_client.h"
 #include "client/powerviewctl/admin_format.h"
 #include "client/powerviewctl/commands.h"
+#include "client/powerviewctl/json_output.h"
 
 namespace powerview::ctl {
 namespace {
@@ -31,35 +32,29 @@ bool ParseType(const std::string& text, v1::PipelineEventType* out) {
 
 int RunWatch(const std::vector<std::string>& args) {
   AdminFlags admin;
-  std::string company, campaign;
+  Scope scope;
   std::vector<std::string> types;
   FlagSet flags(
-      "powerviewctl watch", "[--company C] [--campaign K] [--type T ...] [flags]",
-      "Prints pipeline events as they happen, one line each (--json: one JSON object per\n"
-      "line), until interrupted. Types: job_queued, job_started, file_ingested,\n"
+      "powerviewctl watch", "[--company C | --campaign C/K] [--type T ...] [flags]",
+      "Prints pipeline events as they happen, one line each (--output json or ndjson: one\n"
+      "JSON object per line), until interrupted. Types: job_queued, job_started, file_ingested,\n"
       "file_rejected, job_retry, event_ignored, provision_action, provision_done." +
           AdminHelpFooter());
-  flags.String("company", &company, "Only this company's events");
-  flags.String("campaign", &campaign, "Only this campaign's events (with --company)");
+  AddScopeFlags(&flags, &scope, "events");
   flags.List("type", &types, "Only events of these types (repeat or comma-separate)");
   AddAdminFlags(&flags, &admin);
   int code = 0;
-  auto positional = ParseAdminArgs(&flags, args, &code);
-  if (!positional) return code;
+  if (!ParseAdminArgs("watch", &flags, &admin, &scope, args, 0, &code)) return code;
   v1::WatchRequest request;
-  if (size_t slash = campaign.find('/'); slash != std::string::npos && company.empty()) {
-    company = campaign.substr(0, slash);
-    campaign = campaign.substr(slash + 1);
-  }
-  request.set_company(company);
-  request.set_campaign(campaign);
+  request.set_company(scope.company);
+  request.set_campaign(scope.campaign);
   for (const std::string& list : types) {
     for (absl::string_view t : absl::StrSplit(list, ',', absl::SkipEmpty())) {
       v1::PipelineEventType type;
       if (!ParseType(std::string(t), &type)) {
         std::fprintf(stderr, "powerviewctl watch: unknown event type '%s' (see --help)\n",
                      std::string(t).c_str());
-        return kAdminExitUsage;
+        return kExitUsage;
       }
       request.add_types(type);
     }
@@ -70,7 +65,7 @@ int RunWatch(const std::vector<std::string>& args) {
   auto reader = conn->stub()->Watch(context.get(), request);
   v1::WatchResponse message;
   while (reader->Read(&message)) {
-    if (admin.json) {
+    if (admin.output != Output::kTable) {
       std::printf("%s\n", ToJson(message, /*pretty=*/false).c_str());
     } else {
       const v1::PipelineEvent& e = message.event();
@@ -82,7 +77,7 @@ int RunWatch(const std::vector<std::string>& args) {
       if (!e.campaign().empty()) absl::StrAppend(&where, "/", e.campaign());
       if (!e.device().empty()) absl::StrAppend(&where, "/", e.device());
       std::string file = e.path().substr(e.path().rfind('/') + 1);
-      std::printf("%s  %-16s %s%s%s%s%s\n", FormatTime(e.time()).c_str(),
+      std::printf("%s  %-16s %s%s%s%s%s\n", FormatTime(e.event_time()).c_str(),
                   TypeText(e.type()).c_str(), where.c_str(),
                   file.empty() ? "" : absl::StrCat(" ", file).c_str(),
                   e.job_id() != 0 ? absl::StrCat(" (job ", e.job_id(), ")").c_str() : "",
@@ -91,8 +86,8 @@ int RunWatch(const std::vector<std::string>& args) {
     std::fflush(stdout);
   }
   grpc::Status s = reader->Finish();
-  if (!s.ok()) return ReportError("watch", s);
-  return kAdminExitOk;
+  if (!s.ok()) return conn->Fail("watch", s);
+  return kExitOk;
 }
 
 std::string Dependency(const v1::DependencyStatus& d) {
@@ -112,16 +107,15 @@ int RunStatus(const std::vector<std::string>& args) {
                     AdminHelpFooter());
   AddAdminFlags(&flags, &admin);
   int code = 0;
-  auto positional = ParseAdminArgs(&flags, args, &code);
-  if (!positional) return code;
+  if (!ParseAdminArgs("status", &flags, &admin, nullptr, args, 0, &code)) return code;
   absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
   if (!conn.ok()) return ReportError("status", conn.status());
   v1::GetStatusResponse r;
   grpc::Status s = conn->stub()->GetStatus(conn->Context().get(), v1::GetStatusRequest(), &r);
-  if (!s.ok()) return ReportError("status", s);
-  if (admin.json) {
-    std::printf("%s\n", ToJson(r).c_str());
-    return kAdminExitOk;
+  if (!s.ok()) return conn->Fail("status", s);
+  if (admin.output != Output::kTable) {
+    PrintMessage(admin, r);
+    return kExitOk;
   }
   const v1::QueueStatus& q = r.queue();
   Table table({"powerviewd", absl::StrCat(r.version(), ", up ", FormatDuration(r.uptime()),
@@ -137,7 +131,7 @@ int RunStatus(const std::vector<std::string>& args) {
   table.Add({"versions", absl::StrCat("gRPC ", r.grpc_version(), ", protobuf ",
                                       r.protobuf_version(), ", SQLite ", r.sqlite_version())});
   table.Print(stdout);
-  return kAdminExitOk;
+  return kExitOk;
 }
 
 const bool kRegistered =

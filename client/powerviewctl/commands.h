@@ -5,8 +5,8 @@
 //   static const bool kFooRegistered =
 //       powerview::ctl::RegisterCommand({"foo", "does foo", &RunFoo});
 //
-// `args` are the arguments after the command name. Exit codes: 0 success, 1 usage or I/O
-// error, 2 and above command-specific (documented in the command's --help).
+// `args` are the arguments after the command name. Every command returns one of the exit codes
+// below (the table is printed by `powerviewctl help` and in docs/admin-api.md).
 #ifndef POWERVIEW_CLIENT_POWERVIEWCTL_COMMANDS_H_
 #define POWERVIEW_CLIENT_POWERVIEWCTL_COMMANDS_H_
 
@@ -32,11 +32,19 @@ const Command* FindCommand(const std::string& name);
 
 // Exit codes shared by every command, so that scripts can rely on them.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;     // I/O, server or connection failure
-inline constexpr int kExitUsage = 2;     // bad flags or arguments
-inline constexpr int kExitNotFound = 3;  // no such company, campaign, report or batch
-inline constexpr int kExitRefused = 4;   // file rejected by the ingest rules, plan not empty,
-                                         // or apply refused
+inline constexpr int kExitError = 1;     // I/O, server, connection or authentication failure,
+                                         // or an applied action failed
+inline constexpr int kExitUsage = 2;     // bad flags or arguments (also INVALID_ARGUMENT)
+inline constexpr int kExitNotFound = 3;  // no such company, campaign, device, file, report, batch
+inline constexpr int kExitRefused = 4;   // file rejected by the ingest rules, apply refused
+                                         // (plan changed since shown, or not confirmed)
+inline constexpr int kExitNotReady =
+    5;  // the daemon cannot do it in its state: provisioning
+        // not configured, file already waiting (FAILED_PRECONDITION)
+inline constexpr int kExitPlanChanges = 2;  // `plan --detailed-exitcode`: the plan has changes
+
+// The table above, for --help texts.
+const char* ExitCodeTable();
 
 }  // namespace powerview::ctl
 

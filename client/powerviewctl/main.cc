@@ -16,30 +16,46 @@ void PrintUsage(std::FILE* out) {
   for (const powerview::ctl::Command& c : powerview::ctl::Commands()) {
     std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
   }
-  std::fprintf(out, "\nRun `powerviewctl <command> --help` for a command's flags.\n");
+  std::fprintf(out, "  %-12s %s\n", "help", "this text, or `help COMMAND` for a command's flags");
+  std::fprintf(out,
+               "\nRun `powerviewctl help <command>` (or `<command> --help`) for a command's\n"
+               "flags.\n\n%s",
+               powerview::ctl::ExitCodeTable());
+}
+
+int Unknown(const std::string& name) {
+  std::fprintf(stderr, "powerviewctl: unknown command '%s' (see powerviewctl help)\n",
+               name.c_str());
+  return powerview::ctl::kExitUsage;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  using namespace powerview::ctl;
   if (argc < 2) {
     PrintUsage(stderr);
-    return powerview::ctl::kExitUsage;
+    return kExitUsage;
   }
   const std::string name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") {
-    PrintUsage(stdout);
-    return powerview::ctl::kExitOk;
+    if (argc == 2) {
+      PrintUsage(stdout);
+      return kExitOk;
+    }
+    if (argc > 3) {
+      std::fprintf(stderr, "powerviewctl help: give one command (see powerviewctl help)\n");
+      return kExitUsage;
+    }
+    const Command* command = FindCommand(argv[2]);
+    if (command == nullptr) return Unknown(argv[2]);
+    return command->run({"--help"});
   }
   if (name == "--version") {
     std::printf("powerviewctl %s\n", POWERVIEW_VERSION);
-    return powerview::ctl::kExitOk;
+    return kExitOk;
   }
-  const powerview::ctl::Command* command = powerview::ctl::FindCommand(name);
-  if (command == nullptr) {
-    std::fprintf(stderr, "powerviewctl: unknown command '%s'\n\n", name.c_str());
-    PrintUsage(stderr);
-    return powerview::ctl::kExitUsage;
-  }
+  const Command* command = FindCommand(name);
+  if (command == nullptr) return Unknown(name);
   return command->run(std::vector<std::string>(argv + 2, argv + argc));
 }

@@ -3,6 +3,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/stubs/common.h"
@@ -33,6 +37,39 @@ bool AdminService::Streaming(grpc::ServerContext* context) const {
   return !stopping_ && !context->IsCancelled();
 }
 
+namespace {
+
+// A page of `items` sorted by `key`: those after the key in `token` (opaque, of `kind`), at most
+// `page_size` (0: `default_size`; at most 1000), and the token of the next page.
+template <typename T, typename KeyFn>
+absl::StatusOr<std::vector<T>> Page(std::vector<T> items, KeyFn key, absl::string_view kind,
+                                    int32_t page_size, const std::string& token,
+                                    std::string* next) {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size ", page_size, " is negative (0 = default, at most 1000)"));
+  }
+  size_t size = page_size == 0 ? 100 : std::min(page_size, 1000);
+  std::string after;
+  if (!token.empty()) {
+    absl::StatusOr<std::string> decoded = DecodePageToken(kind, token);
+    if (!decoded.ok()) return decoded.status();
+    after = *decoded;
+  }
+  std::vector<T> page;
+  for (T& item : items) {
+    if (!token.empty() && key(item) <= after) continue;
+    if (page.size() == size) {
+      *next = EncodePageToken(kind, key(page.back()));
+      break;
+    }
+    page.push_back(std::move(item));
+  }
+  return page;
+}
+
+}  // namespace
+
 grpc::Status AdminService::ListCompanies(grpc::ServerContext* context,
                                          const v1::ListCompaniesRequest* request,
                                          v1::ListCompaniesResponse* response) {
@@ -40,10 +77,16 @@ grpc::Status AdminService::ListCompanies(grpc::ServerContext* context,
   absl::StatusOr<std::vector<v1::Company>> companies =
       b_.catalog->ListCompanies("", request->include_removed());
   if (!companies.ok()) return ToGrpc(companies.status());
-  for (v1::Company& company : *companies) {
+  std::string next;
+  absl::StatusOr<std::vector<v1::Company>> page = Page(
+      *std::move(companies), [](const v1::Company& c) { return c.name(); }, "companies",
+      request->page_size(), request->page_token(), &next);
+  if (!page.ok()) return ToGrpc(page.status());
+  for (v1::Company& company : *page) {
     for (v1::Campaign& campaign : *company.mutable_campaigns()) campaign.clear_devices();
     *response->add_companies() = std::move(company);
   }
+  response->set_next_page_token(next);
   return grpc::Status::OK;
 }
 
@@ -51,25 +94,32 @@ grpc::Status AdminService::ListCampaigns(grpc::ServerContext* context,
                                          const v1::ListCampaignsRequest* request,
                                          v1::ListCampaignsResponse* response) {
   if (grpc::Status s = auth_.Check(*context); !s.ok()) return s;
-  if (!request->company().empty()) {
-    if (absl::Status s = CheckName("company", request->company()); !s.ok()) return ToGrpc(s);
-  }
-  if (!request->campaign().empty() && request->company().empty()) {
-    return ToGrpc(absl::InvalidArgumentError("a campaign filter needs its company as well"));
+  if (absl::Status s = CheckKnown(b_.catalog, request->company(), request->campaign()); !s.ok()) {
+    return ToGrpc(s);
   }
   absl::StatusOr<std::vector<v1::Company>> companies =
       b_.catalog->ListCompanies(request->company(), request->include_removed());
   if (!companies.ok()) return ToGrpc(companies.status());
+  std::vector<v1::Campaign> campaigns;
   for (v1::Company& company : *companies) {
     for (v1::Campaign& campaign : *company.mutable_campaigns()) {
       if (!request->campaign().empty() && campaign.name() != request->campaign()) continue;
-      *response->add_campaigns() = std::move(campaign);
+      campaigns.push_back(std::move(campaign));
     }
   }
-  if (!request->campaign().empty() && response->campaigns().empty()) {
-    return ToGrpc(absl::NotFoundError(absl::StrCat(
-        "campaign '", request->company(), "/", request->campaign(), "' is not in the catalog")));
+  if (!request->campaign().empty() && campaigns.empty()) {
+    return ToGrpc(absl::NotFoundError(
+        absl::StrCat("campaign '", request->company(), "/", request->campaign(), "' was removed")));
   }
+  std::string next;
+  // Names hold no '/', so "company/campaign" sorts as (company, campaign) does.
+  absl::StatusOr<std::vector<v1::Campaign>> page = Page(
+      std::move(campaigns),
+      [](const v1::Campaign& k) { return absl::StrCat(k.company(), "/", k.name()); }, "campaigns",
+      request->page_size(), request->page_token(), &next);
+  if (!page.ok()) return ToGrpc(page.status());
+  for (v1::Campaign& campaign : *page) *response->add_campaigns() = std::move(campaign);
+  response->set_next_page_token(next);
   return grpc::Status::OK;
 }
 
@@ -79,17 +129,20 @@ grpc::Status AdminService::ListIngestReports(grpc::ServerContext* context,
   if (grpc::Status s = auth_.Check(*context); !s.ok()) return s;
   absl::StatusOr<catalog::ReportFilter> filter = ToReportFilter(*request);
   if (!filter.ok()) return ToGrpc(filter.status());
-  if (!filter->company.empty()) {
-    // An unknown company is a mistake worth saying, not an empty page.
-    absl::StatusOr<std::vector<v1::Company>> known =
-        b_.catalog->ListCompanies(filter->company, /*include_removed=*/true);
-    if (!known.ok()) return ToGrpc(known.status());
+  if (absl::Status s = CheckKnown(b_.catalog, filter->company, filter->campaign, filter->device);
+      !s.ok()) {
+    return ToGrpc(s);
+  }
+  if (!filter->page_token.empty()) {
+    absl::StatusOr<std::string> before = DecodePageToken("reports", filter->page_token);
+    if (!before.ok()) return ToGrpc(before.status());
+    filter->page_token = *before;
   }
   std::string next;
   absl::StatusOr<std::vector<v1::IngestReport>> reports = b_.catalog->ListReports(*filter, &next);
   if (!reports.ok()) return ToGrpc(reports.status());
   for (v1::IngestReport& r : *reports) *response->add_reports() = std::move(r);
-  response->set_next_page_token(next);
+  if (!next.empty()) response->set_next_page_token(EncodePageToken("reports", next));
   return grpc::Status::OK;
 }
 

@@ -80,7 +80,7 @@ absl::StatusOr<pipeline::EventType> FromProto(v1::PipelineEventType type) {
 v1::PipelineEvent ToProto(const pipeline::PipelineEvent& e) {
   v1::PipelineEvent out;
   out.set_type(ToProto(e.type));
-  if (e.time != absl::InfinitePast()) *out.mutable_time() = ToTimestamp(e.time);
+  if (e.time != absl::InfinitePast()) *out.mutable_event_time() = ToTimestamp(e.time);
   out.set_job_id(e.job_id);
   out.set_path(e.path);
   out.set_company(e.company);
@@ -107,18 +107,18 @@ absl::StatusOr<catalog::ReportFilter> ToReportFilter(const v1::ListIngestReports
   filter.status = r.status();
   filter.page_size = r.page_size() == 0 ? 50 : std::min(r.page_size(), 1000);
   filter.page_token = r.page_token();
-  if (r.has_since()) {
-    absl::StatusOr<absl::Time> since = FromTimestamp(r.since(), "since");
+  if (r.has_since_time()) {
+    absl::StatusOr<absl::Time> since = FromTimestamp(r.since_time(), "since_time");
     if (!since.ok()) return since.status();
     filter.since = *since;
   }
-  if (r.has_until()) {
-    absl::StatusOr<absl::Time> until = FromTimestamp(r.until(), "until");
+  if (r.has_until_time()) {
+    absl::StatusOr<absl::Time> until = FromTimestamp(r.until_time(), "until_time");
     if (!until.ok()) return until.status();
     filter.until = *until;
   }
   if (filter.since > filter.until) {
-    return absl::InvalidArgumentError("'since' is after 'until': no report can match");
+    return absl::InvalidArgumentError("'since_time' is after 'until_time': no report can match");
   }
   return filter;
 }

@@ -73,7 +73,7 @@ absl::StatusOr<v1::ApplyResult> ApplyShownPlan(ProvisionBackend* backend,
     if (progress) progress(outcome, total);
   };
   absl::StatusOr<v1::ApplyResult> result = backend->ApplyIfUnchanged(scope, fingerprint, on_action);
-  if (bus != nullptr && (result.ok() || !absl::IsFailedPrecondition(result.status()))) {
+  if (bus != nullptr && (result.ok() || !absl::IsAborted(result.status()))) {
     pipeline::PipelineEvent e;
     e.type = pipeline::EventType::kProvisionDone;
     e.time = absl::Now();

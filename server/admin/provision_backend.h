@@ -25,7 +25,7 @@ class ProvisionBackend {
   // set, names validated); changes nothing. NotFound for an unknown company.
   virtual absl::StatusOr<v1::Plan> Plan(const v1::ProvisionScope& scope) = 0;
   // Plans `scope` again and applies that plan only when its fingerprint is `fingerprint`;
-  // FailedPrecondition otherwise, with nothing changed. `progress` runs on the calling thread.
+  // Aborted otherwise, with nothing changed. `progress` runs on the calling thread.
   virtual absl::StatusOr<v1::ApplyResult> ApplyIfUnchanged(const v1::ProvisionScope& scope,
                                                            const std::string& fingerprint,
                                                            const Progress& progress) = 0;

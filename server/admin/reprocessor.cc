@@ -56,8 +56,8 @@ absl::StatusOr<ReprocessResult> Reprocessor::Run(const ReprocessTarget& target) 
   if (target.report_id != 0) {
     absl::StatusOr<v1::IngestReport> report = catalog_->GetReport(target.report_id);
     if (!report.ok()) return report.status();
-    absl::StatusOr<std::vector<Candidate>> found =
-        FindOne(report->final_path().empty() ? report->path() : report->final_path());
+    // By the path it was uploaded to: the file may have moved since this report was written.
+    absl::StatusOr<std::vector<Candidate>> found = FindOne(report->path());
     if (!found.ok()) return found.status();
     candidates = std::move(*found);
   } else if (!target.file.empty()) {
@@ -68,6 +68,18 @@ absl::StatusOr<ReprocessResult> Reprocessor::Run(const ReprocessTarget& target) 
     absl::StatusOr<std::vector<Candidate>> found = FindInFolder(target, &result.skipped);
     if (!found.ok()) return found.status();
     candidates = std::move(*found);
+  }
+  if (target.errors_only && (!target.file.empty() || target.report_id != 0)) {
+    std::vector<Candidate> in_error;
+    for (Candidate& c : candidates) {
+      if (fs::path(c.source).parent_path().filename() == "error") {
+        in_error.push_back(std::move(c));
+      } else {
+        result.skipped.push_back(
+            {c.source, "it was ingested (in parsed/); errors_only takes only files in error/"});
+      }
+    }
+    candidates = std::move(in_error);
   }
   if (candidates.empty()) return result;
 
@@ -119,13 +131,13 @@ absl::StatusOr<std::vector<Reprocessor::Candidate>> Reprocessor::FindOne(const s
   fs::path path = fs::path(file).is_absolute() ? fs::path(file) : fs::path(root_->root()) / file;
   path = path.lexically_normal();
   if (IsLifecycleFolder(path.parent_path())) {
+    // A path in parsed/ or error/ must exist; then the file is looked at as from the path it
+    // was uploaded to, so that every way of naming it gives the same answer.
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) {
       return absl::NotFoundError(absl::StrCat("no file ", path.string(), ": ", Errno(errno)));
     }
-    absl::StatusOr<Candidate> c = MakeCandidate(path.string());
-    if (!c.ok()) return c.status();
-    return std::vector<Candidate>{*std::move(c)};
+    path = path.parent_path().parent_path() / path.filename();
   }
   // The uploaded path: the file is in parsed/ or error/ beside it (the newer one when both).
   absl::StatusOr<lifecycle::FileLocation> location = root_->ClassifyFile(path.string());

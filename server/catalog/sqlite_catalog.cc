@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS reports (
   data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reports_scope ON reports(company, campaign, id);
+CREATE INDEX IF NOT EXISTS reports_path ON reports(path, id);
 )sql";
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
@@ -320,9 +321,17 @@ absl::StatusOr<std::vector<v1::Company>> SqliteCatalog::ListCompanies(const std:
   }
   // Campaigns: pointers into repeated fields stay valid because each company's campaigns are
   // all added before any device is attached.
+  // File counters count each file (upload path) once, by the outcome of its latest report, so a
+  // reprocess does not count a file twice.
   auto camp = db_->Prepare(
-      "SELECT company, name, created_us, last_ingest_us, files_ingested, files_rejected, "
-      "removed_us IS NOT NULL FROM campaigns WHERE ?1 = '' OR company = ?1 ORDER BY company, name");
+      "SELECT k.company, k.name, k.created_us, k.last_ingest_us, "
+      "COALESCE(f.ingested, 0), COALESCE(f.rejected, 0), k.removed_us IS NOT NULL "
+      "FROM campaigns k LEFT JOIN ("
+      "  SELECT company, campaign, SUM(status = 1) AS ingested, SUM(status != 1) AS rejected "
+      "  FROM reports r WHERE (?1 = '' OR company = ?1) AND "
+      "  id = (SELECT MAX(id) FROM reports l WHERE l.path = r.path) "
+      "  GROUP BY company, campaign) f ON f.company = k.company AND f.campaign = k.name "
+      "WHERE ?1 = '' OR k.company = ?1 ORDER BY k.company, k.name");
   if (!camp.ok()) return camp.status();
   camp->Bind(1, company);
   while (true) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "server/common/flags.h"
+#include "server/common/grpc_address.h"
 
 namespace powerview::daemon {
 namespace {
@@ -69,6 +70,9 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
                "POWERVIEW_ADMIN_TLS_CERT");
   flags.String("admin-tls-key", &c.admin_tls_key, "PEM key for --admin-tls-cert",
                "POWERVIEW_ADMIN_TLS_KEY");
+  flags.String("metrics-listen", &c.metrics_listen,
+               "Prometheus metrics over HTTP (GET /metrics) on host:port; empty disables",
+               "POWERVIEW_METRICS_LISTEN");
   flags.String("influxdb-url", &c.influxdb_url, "InfluxDB base URL", "INFLUXDB_URL");
   flags.String("influxdb-api", &c.influxdb_api,
                "InfluxDB API: v1 (/write?db=, 1.x) or v2 (/api/v2/write, 2.x)", "INFLUXDB_API");
@@ -169,6 +173,27 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
   if (!rest->empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", rest->front(), "' (see powerviewd --help)"));
+  }
+  for (std::string& address : c.listen) {
+    absl::StatusOr<GrpcAddress> parsed = ParseGrpcAddress("listen", address, /*listening=*/true);
+    if (!parsed.ok()) return parsed.status();
+    address = parsed->Target();
+  }
+  if (!c.admin_listen.empty()) {
+    absl::StatusOr<GrpcAddress> parsed =
+        ParseGrpcAddress("admin-listen", c.admin_listen, /*listening=*/true);
+    if (!parsed.ok()) return parsed.status();
+    c.admin_listen = parsed->Target();
+  }
+  if (!c.metrics_listen.empty()) {
+    absl::StatusOr<GrpcAddress> parsed =
+        ParseGrpcAddress("metrics-listen", c.metrics_listen, /*listening=*/true);
+    if (!parsed.ok()) return parsed.status();
+    if (parsed->unix_socket) {
+      return absl::InvalidArgumentError(
+          "--metrics-listen takes host:port (Prometheus scrapes TCP)");
+    }
+    c.metrics_listen = parsed->Target();
   }
   if (c.spool_dir.empty()) c.spool_dir = c.state_dir + "/spool";
   if (c.influxdb_api != "v1" && c.influxdb_api != "v2") {

@@ -21,6 +21,7 @@ struct Config {
   std::string admin_token;
   std::string admin_tls_cert;
   std::string admin_tls_key;
+  std::string metrics_listen;  // host:port of the Prometheus endpoint; empty: none
 
   std::string influxdb_url = "http://127.0.0.1:8086";
   std::string influxdb_api = "v1";

@@ -7,12 +7,25 @@
 #include <cstdlib>
 
 #include "absl/status/status.h"
+#include "grpc/support/log.h"
 #include "server/common/log.h"
 #include "server/daemon/config.h"
 #include "server/daemon/daemon.h"
+#include "server/daemon/daemon_metrics.h"
 #include "server/intake/plugin_mode.h"
 
 namespace {
+
+// gRPC's own log lines (C-core internals such as "E1202 ... chttp2_server.cc:...") would reach
+// the operator in another format; they go through PowerView's log instead, errors as warnings
+// (the daemon reports what failed itself), the rest at debug level.
+void RouteGrpcLog(gpr_log_func_args* args) {
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+    PV_LOG_WARN("grpc", "%s", args->message);
+  } else {
+    PV_LOG_DEBUG("grpc", "%s", args->message);
+  }
+}
 
 // The signals the main thread waits for; blocked in every thread.
 sigset_t TerminationSignals(bool plugin) {
@@ -30,6 +43,20 @@ int WaitForTerminationSignal(bool plugin) {
   int sig = 0;
   sigwait(&set, &sig);
   return sig;
+}
+
+// --metrics-listen: an address that cannot be bound costs the metrics only (logged), never the
+// ingest. Returns the exit code when the daemon must stop, else 0.
+int StartMetrics(powerview::daemon::Daemon* d,
+                 std::unique_ptr<powerview::daemon::DaemonMetrics>* out) {
+  if (d->config().metrics_listen.empty()) return 0;
+  auto started = powerview::daemon::DaemonMetrics::Start(d, d->config().metrics_listen);
+  if (!started.ok()) {
+    PV_LOG_ERROR("daemon", "metrics: %s", started.status().message());
+    return absl::IsInvalidArgument(started.status()) ? 2 : 0;
+  }
+  *out = std::move(*started);
+  return 0;
 }
 
 // Plugin mode: SFTPGo started us. Serve the notifier behind the go-plugin handshake; stop on
@@ -93,7 +120,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   SetLogLevel(level);
+  gpr_set_log_function(RouteGrpcLog);
 
+  // A go-plugin host without SFTPGo's cookie: refuse now, before any socket or file is made,
+  // so the host sees the reason instead of waiting for a handshake until its start timeout.
+  if (!intake::IsPluginLaunch() && intake::HasPluginHostEnvironment()) {
+    std::fputs(intake::WrongCookieMessage("powerviewd").c_str(), stderr);
+    return 1;
+  }
   bool plugin = config->plugin || intake::IsPluginLaunch();
   if (plugin && !intake::IsPluginLaunch()) {
     std::fputs(intake::NotPluginLaunchMessage("powerviewd").c_str(), stderr);
@@ -121,6 +155,8 @@ int main(int argc, char** argv) {
     if (absl::Status s = (*d)->StartAdminServer(); !s.ok()) {
       PV_LOG_WARN("daemon", "admin API not available: %s", s.message());
     }
+    std::unique_ptr<daemon::DaemonMetrics> metrics;  // destroyed before the daemon
+    if (int code = StartMetrics(d->get(), &metrics); code != 0) return code;
     return RunPlugin(d->get());
   }
   if (absl::Status s = (*d)->StartNotifierServer(); !s.ok()) {
@@ -133,6 +169,8 @@ int main(int argc, char** argv) {
     PV_LOG_ERROR("daemon", "admin API: %s", s.message());
     if (absl::IsInvalidArgument(s) || absl::IsFailedPrecondition(s)) return 2;
   }
+  std::unique_ptr<daemon::DaemonMetrics> metrics;  // destroyed before the daemon
+  if (int code = StartMetrics(d->get(), &metrics); code != 0) return code;
   int sig = WaitForTerminationSignal(/*plugin=*/false);
   PV_LOG_INFO("daemon", "signal %d: stopping (running jobs get %s to finish)", sig,
               absl::FormatDuration(config->shutdown_grace));

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/common/log.h"
+#include "server/common/metrics.h"
 
 namespace powerview::intake {
 
@@ -80,6 +81,7 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
     return absl::OkStatus();  // download, ssh_cmd, pre-*: nothing for PowerView to do
   }
   record.outcome = outcome;
+  metrics::CountEvent(action, outcome);
   if (absl::Status s = store_->RecordEvent(record); !s.ok()) {
     // The job (if any) is already durable; the event log is informative.
     PV_LOG_WARN("intake", "event log write failed: %s", s.message());

@@ -117,6 +117,23 @@ std::string NotPluginLaunchMessage(absl::string_view program) {
       program, " without --plugin.\n");
 }
 
+bool HasPluginHostEnvironment() {
+  for (const char* name : {"PLUGIN_PROTOCOL_VERSIONS", "PLUGIN_MIN_PORT", "PLUGIN_MAX_PORT"}) {
+    if (std::getenv(name) != nullptr) return true;
+  }
+  return false;
+}
+
+std::string WrongCookieMessage(absl::string_view program) {
+  const char* cookie = std::getenv(kPluginCookieKey);
+  return absl::StrCat(
+      program, ": started by a go-plugin host (PLUGIN_* variables are set), but ", kPluginCookieKey,
+      cookie == nullptr || *cookie == '\0' ? " is missing" : " holds another value",
+      ".\nThis program is SFTPGo's *notifier* plugin only: configure it in sftpgo.json with\n"
+      "\"type\": \"notifier\" (SFTPGo then sets the cookie), or run it without a plugin host.\n"
+      "See docs/plugin-mode.md. Refusing to start.\n");
+}
+
 absl::StatusOr<int> NegotiateVersion(const PluginEnvironment& env) {
   if (env.offered_versions.empty()) return kPluginProtocolVersion;
   for (int version : env.offered_versions) {

@@ -68,6 +68,14 @@ bool IsPluginLaunch();
 // SFTPGo: what plugin mode is and how to configure it. `program` names the executable.
 std::string NotPluginLaunchMessage(absl::string_view program);
 
+// True when a go-plugin host started the process (PLUGIN_PROTOCOL_VERSIONS, PLUGIN_MIN_PORT or
+// PLUGIN_MAX_PORT is set), whatever the cookie says. With a missing or wrong cookie the program
+// must refuse at once (WrongCookieMessage, exit 1): otherwise the host waits for a handshake
+// that never comes and kills it after its start timeout.
+bool HasPluginHostEnvironment();
+// Why the program refuses: a go-plugin host started it without SFTPGo's notifier cookie.
+std::string WrongCookieMessage(absl::string_view program);
+
 // Picks the application protocol version: kPluginProtocolVersion if the host offered it, or if
 // it offered nothing (hosts older than go-plugin's version negotiation). Otherwise
 // FailedPrecondition worded like go-plugin's own refusal ("Incompatible API version with plugin.

@@ -134,7 +134,7 @@ absl::Status Applier::ApplyBucket(const v1::PlanAction& action) {
     if (!created.ok()) return created.status();
     bucket = *created;
   }
-  if (bucket.retention_seconds == spec.retention_seconds() && bucket.retention_policy_ok) {
+  if (bucket.retention_seconds == spec.retention().seconds() && bucket.retention_policy_ok) {
     return absl::OkStatus();
   }
   return influx_->EnsureRetention(bucket, spec);

@@ -86,11 +86,11 @@ absl::StatusOr<v1::CompanyDesiredState> DesiredStateBuilder::ForCompany(
   v1::InfluxBucketSpec* raw = state.add_buckets();
   raw->set_name(bucket);
   raw->set_raw(true);
-  raw->set_retention_seconds(absl::ToInt64Seconds(settings_.influx.retention));
+  raw->mutable_retention()->set_seconds(absl::ToInt64Seconds(settings_.influx.retention));
   for (const DownsampledBucket& ds : settings_.influx.downsampled) {
     v1::InfluxBucketSpec* b = state.add_buckets();
     b->set_name(absl::StrCat(bucket, ds.suffix));
-    b->set_retention_seconds(absl::ToInt64Seconds(ds.retention));
+    b->mutable_retention()->set_seconds(absl::ToInt64Seconds(ds.retention));
   }
   if (v1_api) {
     for (v1::InfluxBucketSpec& b : *state.mutable_buckets()) {

@@ -87,8 +87,8 @@ class InfluxV1Admin : public InfluxAdmin {
     std::string statement = absl::StrCat(
         exists ? "ALTER" : "CREATE", " RETENTION POLICY ",
         InfluxQlIdentifier(spec.retention_policy()), " ON ", InfluxQlIdentifier(spec.name()),
-        " DURATION ", DurationLiteral(spec.retention_seconds()), exists ? "" : " REPLICATION 1",
-        " SHARD DURATION ", ShardGroupSeconds(spec.retention_seconds()), "s DEFAULT");
+        " DURATION ", DurationLiteral(spec.retention().seconds()), exists ? "" : " REPLICATION 1",
+        " SHARD DURATION ", ShardGroupSeconds(spec.retention().seconds()), "s DEFAULT");
     absl::StatusOr<rapidjson::Document> r = Query(statement, true);
     return r.status();
   }

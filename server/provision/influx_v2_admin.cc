@@ -68,7 +68,7 @@ class InfluxV2Admin : public InfluxAdmin {
     std::string body =
         absl::StrCat("{\"orgID\":", JsonQuote(*org), ",\"name\":", JsonQuote(spec.name()),
                      ",\"description\":\"Provisioned by PowerView\",\"retentionRules\":",
-                     RetentionRules(spec.retention_seconds()), "}");
+                     RetentionRules(spec.retention().seconds()), "}");
     absl::StatusOr<HttpResponse> r = rest_.Send("POST", path, body);
     if (!r.ok()) return r.status();
     if (r->status == 201 || r->status == 200) {
@@ -86,11 +86,11 @@ class InfluxV2Admin : public InfluxAdmin {
 
   absl::Status EnsureRetention(const InfluxBucketState& bucket,
                                const v1::InfluxBucketSpec& spec) override {
-    if (bucket.retention_seconds == spec.retention_seconds()) return absl::OkStatus();
+    if (bucket.retention_seconds == spec.retention().seconds()) return absl::OkStatus();
     const std::string path = absl::StrCat("/api/v2/buckets/", UrlEncode(bucket.id));
     absl::StatusOr<HttpResponse> r = rest_.Send(
         "PATCH", path,
-        absl::StrCat("{\"retentionRules\":", RetentionRules(spec.retention_seconds()), "}"));
+        absl::StrCat("{\"retentionRules\":", RetentionRules(spec.retention().seconds()), "}"));
     if (!r.ok()) return r.status();
     if (r->status == 200) return absl::OkStatus();
     return rest_.Error("PATCH", path, *r);

@@ -108,7 +108,7 @@ absl::Status Planner::PlanInflux(const v1::CompanyDesiredState& state, CompanyAc
     if (!actual->has_value()) {
       v1::PlanAction a = MakeAction(v1::ACTION_TYPE_CREATE, v1::RESOURCE_KIND_INFLUX_BUCKET,
                                     state.company(), spec.name(), "missing in InfluxDB");
-      AddChange(&a, "retention", "", RetentionText(spec.retention_seconds()));
+      AddChange(&a, "retention", "", RetentionText(spec.retention().seconds()));
       *a.mutable_bucket() = spec;
       out->apply.push_back(std::move(a));
       continue;
@@ -117,9 +117,9 @@ absl::Status Planner::PlanInflux(const v1::CompanyDesiredState& state, CompanyAc
     bucket_ids.emplace_back(spec.name(), bucket.id);
     v1::PlanAction a = MakeAction(v1::ACTION_TYPE_UPDATE, v1::RESOURCE_KIND_INFLUX_BUCKET,
                                   state.company(), spec.name(), "retention differs in InfluxDB");
-    if (bucket.retention_seconds != spec.retention_seconds()) {
+    if (bucket.retention_seconds != spec.retention().seconds()) {
       AddChange(&a, "retention", RetentionText(bucket.retention_seconds),
-                RetentionText(spec.retention_seconds()));
+                RetentionText(spec.retention().seconds()));
     }
     if (!bucket.retention_policy_ok) {
       AddChange(&a, "default retention policy", "(other)", spec.retention_policy());

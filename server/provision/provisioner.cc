@@ -81,7 +81,7 @@ absl::StatusOr<v1::ApplyResult> Provisioner::ApplyIfUnchanged(
   absl::StatusOr<v1::Plan> plan = PlanFor(scope, companies);
   if (!plan.ok()) return plan.status();
   if (plan->fingerprint() != expected_fingerprint) {
-    return absl::FailedPreconditionError(
+    return absl::AbortedError(
         absl::StrCat("the state changed since the plan was shown (fingerprint ",
                      expected_fingerprint.substr(0, 12), ", now ",
                      plan->fingerprint().substr(0, 12), "); review the new plan"));

@@ -49,7 +49,7 @@ class Provisioner {
                                         const ProgressCallback& progress = nullptr);
 
   // Plans again and applies only when the new plan's fingerprint is `expected_fingerprint`
-  // (the plan an operator was shown); otherwise FailedPrecondition, and nothing is changed.
+  // (the plan an operator was shown); otherwise Aborted, and nothing is changed.
   absl::StatusOr<v1::ApplyResult> ApplyIfUnchanged(const v1::ProvisionScope& scope,
                                                    const std::vector<v1::Company>& companies,
                                                    const std::string& expected_fingerprint,

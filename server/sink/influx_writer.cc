@@ -8,7 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "server/common/log.h"
+#include "server/common/metrics.h"
 #include "server/sink/influx_http.h"
 
 namespace powerview::sink {
@@ -92,6 +94,10 @@ absl::StatusOr<HttpResponse> InfluxWriter::SendWithRetry(const HttpRequest& requ
     PV_LOG_WARN("influx", "InfluxDB at %s: %s failed (%s); trying again in %s (attempt %d)",
                 config_.url, what, cause, absl::FormatDuration(*delay), timer.failures() + 1);
     ++stats->retries;
+    metrics::Add(
+        "powerview_retries_total",
+        {{"stage", "influxdb_write"},
+         {"cause", response.ok() ? absl::StrCat("http_", response->status) : "transport"}});
     timer.Wait(*delay);
   }
 }
@@ -197,7 +203,10 @@ InfluxBatchSink::InfluxBatchSink(InfluxWriter* writer, std::string bucket)
 
 absl::Status InfluxBatchSink::WriteBatch(absl::string_view lines, int64_t line_count) {
   WriteStats batch;
+  absl::Time start = absl::Now();
   absl::Status status = writer_->Write(bucket_, lines, line_count, &batch);
+  metrics::Observe("powerview_influxdb_write_duration_seconds", {},
+                   absl::ToDoubleSeconds(absl::Now() - start));
   std::lock_guard<std::mutex> lock(mu_);
   stats_.requests += batch.requests;
   stats_.retries += batch.retries;

@@ -92,7 +92,7 @@ TEST_F(AdminProvisionTest, PlanApplyThenNothingLeft) {
   // The plan shown earlier is no longer what the state gives: refused, nothing applied.
   messages.clear();
   grpc::Status stale = Apply("acme", plan.fingerprint(), &messages);
-  EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_THAT(stale.error_message(), HasSubstr("review the new plan"));
 }
 

@@ -227,8 +227,10 @@ TEST(AdminReports, FiltersAndPages) {
   by_device.set_device("02000002");
   EXPECT_THAT(list(by_device), ElementsAre(ids[3], ids[1]));
   v1::ListIngestReportsRequest by_time;
-  *by_time.mutable_since() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t0 + absl::Hours(2)));
-  *by_time.mutable_until() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t0 + absl::Hours(3)));
+  *by_time.mutable_since_time() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t0 + absl::Hours(2)));
+  *by_time.mutable_until_time() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t0 + absl::Hours(3)));
   EXPECT_THAT(list(by_time), ElementsAre(ids[3], ids[2]));
   v1::ListIngestReportsRequest by_campaign;
   by_campaign.set_company("zenith");
@@ -240,7 +242,7 @@ TEST(AdminReports, FiltersAndPages) {
     return stub->ListIngestReports(h.Context().get(), r, &response).error_code();
   };
   v1::ListIngestReportsRequest bad = by_time;
-  std::swap(*bad.mutable_since(), *bad.mutable_until());
+  std::swap(*bad.mutable_since_time(), *bad.mutable_until_time());
   EXPECT_EQ(code(bad), grpc::StatusCode::INVALID_ARGUMENT);
   bad = {};
   bad.set_page_size(-1);

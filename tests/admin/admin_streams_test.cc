@@ -41,7 +41,7 @@ class FakeProvision : public ProvisionBackend {
                                                    const Progress& progress) override {
     absl::StatusOr<v1::Plan> plan = Plan(scope);
     if (plan->fingerprint() != shown) {
-      return absl::FailedPreconditionError("the state changed since the plan was shown");
+      return absl::AbortedError("the state changed since the plan was shown");
     }
     ++applies;
     v1::ApplyResult result;
@@ -121,7 +121,7 @@ TEST(AdminProvision, PlanThenApplyThatPlanOnly) {
   provision.fingerprint = "fp-2";
   std::vector<v1::ApplyProvisioningResponse> messages;
   grpc::Status refused = apply("fp-1", &messages);
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_THAT(refused.error_message(), HasSubstr("changed since the plan was shown"));
   EXPECT_EQ(provision.applies, 0);
   EXPECT_EQ(apply("", &messages).error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -121,6 +121,7 @@ done
 [ "$seen" = 1 ] || fail "no FILE_INGESTED event on the Watch stream: $(cat "$work/watch.out")"
 grep -q '"company": "bc_acme"' "$work/watch.out" || fail "event without its company"
 grep -q '"points"' "$work/watch.out" || fail "event without its point count"
+grep -q '"eventTime"' "$work/watch.out" || fail "event without its eventTime"
 kill "$watch_pid" 2>/dev/null || true
 wait "$watch_pid" 2>/dev/null || true
 watch_pid=""
@@ -141,6 +142,28 @@ bad=$(b "${auth[@]}" -d '{"pageSize":-1}' "$admin/ListIngestReports" 2>&1)
 set -e
 grep -q '"not_found"' <<<"$missing" || fail "unknown report: $missing"
 grep -q '"invalid_argument"' <<<"$bad" || fail "bad filter: $bad"
+
+step "pages of companies and campaigns, opaque tokens, *_time fields"
+first=$(b "${auth[@]}" -d '{"pageSize":1}' "$admin/ListCompanies")
+token1=$(grep -o '"nextPageToken": "[^"]*"' <<<"$first" | cut -d'"' -f4)
+[ -n "$token1" ] || fail "ListCompanies pageSize 1 has no nextPageToken: $first"
+name1=$(grep -o '"name": "bc_[a-z0-9_]*"' <<<"$first" | head -1)
+second=$(b "${auth[@]}" -d "{\"pageSize\":1,\"pageToken\":\"$token1\"}" "$admin/ListCompanies")
+name2=$(grep -o '"name": "bc_[a-z0-9_]*"' <<<"$second" | head -1)
+[ -n "$name2" ] && [ "$name1" != "$name2" ] || fail "second page: $second"
+campaigns=$(b "${auth[@]}" -d '{"pageSize":1}' "$admin/ListCampaigns")
+grep -q '"nextPageToken"' <<<"$campaigns" || fail "ListCampaigns pageSize 1: $campaigns"
+set +e
+bad=$(b "${auth[@]}" -d '{"pageToken":"2"}' "$admin/ListIngestReports" 2>&1)
+bad_company=$(b "${auth[@]}" -d '{"company":"../x"}' "$admin/ListIngestReports" 2>&1)
+unknown_device=$(b "${auth[@]}" -d '{"device":"nope"}' "$admin/ListIngestReports" 2>&1)
+set -e
+grep -q '"invalid_argument"' <<<"$bad" || fail "a made-up page token: $bad"
+grep -q '"invalid_argument"' <<<"$bad_company" || fail "company ../x: $bad_company"
+grep -q '"not_found"' <<<"$unknown_device" || fail "unknown device: $unknown_device"
+recent=$(b "${auth[@]}" -d '{"sinceTime":"2000-01-01T00:00:00Z","pageSize":1}' \
+  "$admin/ListIngestReports")
+grep -q '"reportId"' <<<"$recent" || fail "sinceTime filter: $recent"
 
 step "powerviewctl over TCP with the token"
 "$ctl" companies --address "127.0.0.1:$port" --token "$token" | grep -q bc_acme ||

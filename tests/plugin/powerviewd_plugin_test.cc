@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "server/common/http_client.h"
 #include "tests/plugin/go_host.h"
@@ -135,6 +136,55 @@ TEST(PowerviewdPluginStart, WithoutTheCookieExplainsAndFails) {
   EXPECT_EQ(out.exit_code, 1);
   EXPECT_TRUE(out.out.empty()) << "nothing but a handshake may go to stdout";
   EXPECT_TRUE(absl::StrContains(out.err, "not started by SFTPGo")) << out.err;
+}
+
+// go-plugin's environment without SFTPGo's cookie (another plugin type, a wrong cookie, or none):
+// powerviewd refuses at once with its reason, with or without --plugin, and creates no socket;
+// the real go-plugin host sees the start fail long before its start timeout.
+TEST(PowerviewdPluginStart, WrongOrMissingCookieUnderAGoPluginHostRefusesAtOnce) {
+  for (const std::string& cookie : {std::string("not-the-notifier-cookie"), std::string()}) {
+    for (bool plugin_flag : {false, true}) {
+      fs::path dir = fs::temp_directory_path() /
+                     absl::StrCat("pv-plugin-cookie-", getpid(), "-", plugin_flag, cookie.size());
+      fs::remove_all(dir);
+      fs::create_directories(dir / "data");
+      std::vector<std::string> plugin = {POWERVIEW_BINARY_DIR "/server/daemon/powerviewd",
+                                         "--data-root",
+                                         (dir / "data").string(),
+                                         "--state-dir",
+                                         (dir / "state").string(),
+                                         "--listen",
+                                         "unix://" + (dir / "notify.sock").string(),
+                                         "--admin-listen",
+                                         "unix://" + (dir / "admin.sock").string()};
+      if (plugin_flag) plugin.push_back("--plugin");
+      absl::Time start = absl::Now();
+      absl::StatusOr<GoHostRun> run =
+          RunGoPluginHost({"--cookie", cookie, "--expect-start-error", "--start-timeout", "30s",
+                           "--plugin-stderr", (dir / "plugin.log").string()},
+                          plugin);
+      absl::Duration took = absl::Now() - start;
+      ASSERT_TRUE(run.ok()) << run.status();
+      std::string log;
+      if (fs::exists(dir / "plugin.log")) {
+        std::ifstream in(dir / "plugin.log");
+        log.assign(std::istreambuf_iterator<char>(in), {});
+      }
+      std::string context = absl::StrCat("cookie '", cookie, "' --plugin ", plugin_flag, "\n",
+                                         run->process.out, run->process.err, "\n--- plugin\n", log);
+      EXPECT_EQ(run->process.exit_code, 0) << context;
+      EXPECT_NE(run->Get("start_error"), "") << context;
+      EXPECT_LT(took, absl::Seconds(15)) << "refused at once, not after the start timeout\n"
+                                         << context;
+      EXPECT_TRUE(absl::StrContains(log, cookie.empty() ? "is missing" : "holds another value"))
+          << context;
+      EXPECT_TRUE(absl::StrContains(log, "notifier")) << context;
+      EXPECT_FALSE(fs::exists(dir / "notify.sock")) << context;
+      EXPECT_FALSE(fs::exists(dir / "admin.sock")) << context;
+      EXPECT_FALSE(fs::exists(dir / "state")) << context;
+      if (!HasFailure()) fs::remove_all(dir);
+    }
+  }
 }
 
 }  // namespace

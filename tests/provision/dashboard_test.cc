@@ -241,7 +241,7 @@ TEST(DesiredStateBuilderTest, CompanyResourcesFromCatalogAndSettings) {
   ASSERT_TRUE(state.ok()) << state.status();
   ASSERT_EQ(state->buckets_size(), 2);
   EXPECT_EQ(state->buckets(0).name(), "acme");
-  EXPECT_EQ(state->buckets(0).retention_seconds(), 30 * 86400);
+  EXPECT_EQ(state->buckets(0).retention().seconds(), 30 * 86400);
   EXPECT_EQ(state->buckets(1).name(), "acme_1h");
   EXPECT_THAT(state->read_token().bucket_names(), ElementsAre("acme", "acme_1h"));
   EXPECT_EQ(state->read_token().description(), "powerview read acme");

@@ -45,7 +45,7 @@ class FakeInfluxV2Test : public ::testing::Test {
   static v1::InfluxBucketSpec Spec(const std::string& name, int64_t retention = 0) {
     v1::InfluxBucketSpec spec;
     spec.set_name(name);
-    spec.set_retention_seconds(retention);
+    spec.mutable_retention()->set_seconds(retention);
     return spec;
   }
 

@@ -257,7 +257,7 @@ TEST_F(ProvisionTest, ApplyIfUnchangedRefusesAPlanTheStateNoLongerGives) {
   h_.PlanAndApply(CampaignScope("acme", "spring"), Catalog());
   absl::StatusOr<v1::ApplyResult> refused =
       h_.provisioner().ApplyIfUnchanged(AllScope(), Catalog(), shown.fingerprint());
-  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_TRUE(absl::IsAborted(refused.status())) << refused.status();
   EXPECT_THAT(std::string(refused.status().message()), HasSubstr("review the new plan"));
   EXPECT_FALSE(h_.grafana().GetDashboard("pv-acme-autumn").has_value());
   v1::Plan fresh = h_.PlanOf(AllScope(), Catalog());
