@@ -162,7 +162,7 @@ TEST(PowerviewdPluginStart, WrongOrMissingCookieUnderAGoPluginHostRefusesAtOnce)
       if (plugin_flag) plugin.push_back("--plugin");
       absl::Time start = absl::Now();
       absl::StatusOr<GoHostRun> run =
-          RunGoPluginHost({"--cookie", cookie, "--expect-start-error", "--start-timeout", "30s",
+          RunGoPluginHost({"--cookie", cookie, "--expect-start-error", "--start-timeout", "60s",
                            "--plugin-stderr", (dir / "plugin.log").string()},
                           plugin);
       absl::Duration took = absl::Now() - start;
