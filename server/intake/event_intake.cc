@@ -8,12 +8,13 @@
 
 namespace powerview::intake {
 
-EventIntake::EventIntake(const lifecycle::DataRoot* root, journal::JobStore* store,
-                         catalog::Catalog* catalog, pipeline::EventBus* bus,
-                         std::function<void()> on_queued,
+EventIntake::EventIntake(const lifecycle::DataRoot* root, journal::JobQueue* queue,
+                         journal::Ledger* ledger, catalog::Catalog* catalog,
+                         pipeline::EventBus* bus, std::function<void()> on_queued,
                          std::function<void(const std::string&)> on_campaign)
     : root_(root),
-      store_(store),
+      queue_(queue),
+      ledger_(ledger),
       catalog_(catalog),
       bus_(bus),
       on_queued_(std::move(on_queued)),
@@ -34,7 +35,10 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
 
   const std::string& action = event.action();
   std::string outcome;
-  if (event.fs_provider() != 0 && (action == "upload" || action == "rename")) {
+  // Actions whose target path is the file to ingest: a rename (clients that upload under a
+  // temporary name rename at the end) and a server-side copy.
+  const bool to_target = action == "rename" || action == "copy";
+  if (event.fs_provider() != 0 && (action == "upload" || to_target)) {
     outcome = absl::StrCat("ignored: storage provider ", event.fs_provider(),
                            " is not a local folder PowerView can read");
   } else if (action == "upload") {
@@ -45,9 +49,13 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
     } else if (absl::Status s = QueueIngest(event, event.fs_path(), "upload", &outcome); !s.ok()) {
       return s;
     }
-  } else if (action == "rename") {
-    // Clients that upload under a temporary name rename at the end: the target is the upload.
-    if (absl::Status s = QueueIngest(event, event.fs_target_path(), "rename", &outcome); !s.ok()) {
+  } else if (to_target) {
+    if (action == "copy" && event.status() != 1) {
+      // SFTPGo removes what a failed copy left behind.
+      outcome = absl::StrCat("ignored: copy failed (status ", event.status(), ")");
+    } else if (absl::Status s =
+                   QueueIngest(event, event.fs_target_path(), action.c_str(), &outcome);
+               !s.ok()) {
       return s;
     }
   } else if (action == "mkdir" || action == "rmdir") {
@@ -82,16 +90,16 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
   }
   record.outcome = outcome;
   metrics::CountEvent(action, outcome);
-  if (absl::Status s = store_->RecordEvent(record); !s.ok()) {
+  if (absl::Status s = ledger_->RecordEvent(record); !s.ok()) {
     // The job (if any) is already durable; the event log is informative.
     PV_LOG_WARN("intake", "event log write failed: %s", s.message());
   }
-  PV_LOG_INFO("intake", "%s %s: %s", action,
-              action == "rename" ? event.fs_target_path() : event.fs_path(), outcome);
+  PV_LOG_INFO("intake", "%s %s: %s", action, to_target ? event.fs_target_path() : event.fs_path(),
+              outcome);
   if (absl::StartsWith(outcome, "ignored")) {
     pipeline::PipelineEvent e;
     e.type = pipeline::EventType::kEventIgnored;
-    e.path = action == "rename" ? event.fs_target_path() : event.fs_path();
+    e.path = to_target ? event.fs_target_path() : event.fs_path();
     e.message = outcome;
     bus_->Publish(std::move(e));
   }
@@ -114,7 +122,7 @@ absl::Status EventIntake::QueueIngest(const proto::FsEvent& event, const std::st
   // A re-delivered event is the same job; a later upload of the same path is a new one.
   job.dedupe_key =
       absl::StrCat("event:", file->path, "|", event.file_size(), "|", event.timestamp());
-  absl::StatusOr<journal::EnqueueResult> queued = store_->Enqueue(job);
+  absl::StatusOr<journal::EnqueueResult> queued = queue_->Enqueue(job);
   if (!queued.ok()) return queued.status();
   if (queued->created) {
     bool known;
