@@ -11,7 +11,7 @@
 #
 # In one run, against one private influxd and one powerviewd:
 #   1. one large file holding as many points as the whole fleet (same channels, LOGGERS x 144
-#      rows): its points/s is the reference;
+#      rows, one a minute from 2025): its points/s is the reference;
 #   2. the fleet: every upload announced through powerview-notify, CONCURRENCY at a time, as
 #      SFTPGo's action hook does; files/s and points/s from the first announcement until the
 #      last file is in parsed/, and the hook latency percentiles (what SFTPGo waits for);
@@ -57,8 +57,8 @@ echo "generating: $loggers loggers over $companies companies, one daily file eac
 big_dir="$data/bigco/year/02000800"
 mkdir -p "$big_dir"
 big="$big_dir/T302_250101_000000_UTC.tsv"
-"$gen" file "$big" --format v003 --master tri --slaves 1 --start 2020-01-01T00:00:00 \
-  --rows $((loggers * rows)) --interval 10m --serial 02000800 --seed 7 >/dev/null
+"$gen" file "$big" --format v003 --master tri --slaves 1 --start 2025-01-01T00:00:00 \
+  --rows $((loggers * rows)) --interval 1m --serial 02000800 --seed 7 >/dev/null
 fleet_points=$(awk -F'\t' '{s += $3} END {print s}' "$work/fleet.list")
 printf '%s\t%s\t%s\n' "$big" "$(stat -c %s "$big")" "$fleet_points" >"$work/big.list"
 if [ "$plugin" = 1 ]; then
