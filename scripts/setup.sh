@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates curl tzdata
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libcurl4-openssl-dev rapidjson-dev libgtest-dev libgmock-dev libsqlite3-dev
-  libssl-dev zlib1g-dev sqlite3
+  libssl-dev zlib1g-dev sqlite3 libnghttp2-dev
   influxdb
   golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev
 )
