@@ -24,7 +24,8 @@ absl::StatusOr<std::vector<FleetFile>> WriteFleet(const FleetOptions& options,
     GenOptions o = options.file;
     o.serial = absl::StrFormat("%08d", options.first_serial + i);
     o.seed = options.file.seed + static_cast<uint64_t>(i);
-    std::string company = absl::StrFormat("fleet%04d", i % options.companies + 1);
+    std::string company =
+        absl::StrFormat("%s%04d", options.company_prefix, i % options.companies + 1);
     std::filesystem::path folder =
         std::filesystem::path(root) / company / options.campaign / o.serial;
     std::error_code ec;

@@ -14,8 +14,9 @@ namespace powerview::gen {
 
 struct FleetOptions {
   int loggers = 2000;
-  // Loggers are spread over this many companies (round robin): fleet0001, fleet0002, ...
+  // Loggers are spread over this many companies (round robin): <prefix>0001, <prefix>0002, ...
   int companies = 20;
+  std::string company_prefix = "fleet";
   std::string campaign = "daily";
   // Format, master, slaves, rows, interval and start of every file; each logger gets its own
   // serial (first_serial + index) and seed.
