@@ -60,7 +60,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
         absl::StrCat("cannot create the state folder ", c.state_dir, ": ", ec.message()));
   }
   std::string db = c.state_dir + "/powerview.db";
-  auto journal = journal::OpenSqliteJobStore(db);
+  auto journal = journal::SqliteJournal::Open(db);
   if (!journal.ok()) return journal.status();
   d->journal_ = std::move(*journal);
   auto catalog = catalog::OpenSqliteCatalog(db);
@@ -124,138 +124,33 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
     }
     d->provisioner_ = std::move(*provisioner);
   }
+  d->dispatcher_ = std::make_unique<pipeline::JobDispatcher>(
+      d->ingest_.get(), d->provisioner_.get(), d->catalog_.get(), d->journal_.get(), &d->bus_,
+      [self] { self->workers_->Wake(); });
   d->workers_ = std::make_unique<pipeline::WorkerPool>(
       d->journal_.get(), static_cast<int>(c.workers),
-      [self](const journal::Job& job) { return self->RunJob(job); },
+      [self](const journal::Job& job) { return self->dispatcher_->Run(job); },
       pipeline::RetrySchedule{c.retry_initial, c.retry_max});
-  d->sweeper_ =
-      std::make_unique<pipeline::Sweeper>(d->root_.get(), d->journal_.get(), c.settle_time);
+  d->sweeper_ = std::make_unique<pipeline::Sweeper>(d->root_.get(), d->journal_.get(),
+                                                    d->journal_.get(), c.settle_time);
   d->intake_ = std::make_unique<intake::EventIntake>(
-      d->root_.get(), d->journal_.get(), d->catalog_.get(), &d->bus_,
+      d->root_.get(), d->journal_.get(), d->journal_.get(), d->catalog_.get(), &d->bus_,
       [self] { self->workers_->Wake(); },
       [self](const std::string& company) {
-        self->QueueProvision(company, "campaign folder created");
+        self->dispatcher_->QueueProvision(company, "campaign folder created");
       });
   d->notifier_ = std::make_unique<intake::NotifierService>(d->intake_.get());
   return d;
 }
 
-pipeline::JobResult Daemon::RunJob(const journal::Job& job) {
-  pipeline::PipelineEvent started;
-  started.type = pipeline::EventType::kJobStarted;
-  started.job_id = job.id;
-  started.path = job.path;
-  started.company = job.company;
-  bus_.Publish(started);
-  return job.kind == journal::JobKind::kProvision ? RunProvision(job) : RunIngest(job);
-}
-
-void Daemon::QueueProvision(const std::string& company, const std::string& reason) {
-  if (provisioner_ == nullptr) return;
-  journal::NewJob job;
-  job.kind = journal::JobKind::kProvision;
-  job.path = company;
-  job.company = company;
-  job.source = reason;
-  job.dedupe_key = absl::StrCat("provision:", company);
-  job.release_key_when_finished = true;
-  absl::StatusOr<journal::EnqueueResult> queued = journal_->Enqueue(job);
-  if (!queued.ok()) {
-    PV_LOG_ERROR("provision", "cannot queue provisioning of '%s': %s", company,
-                 queued.status().message());
-    return;
-  }
-  if (queued->created) {
-    PV_LOG_INFO("provision", "queued provisioning of '%s' (job %d): %s", company, queued->id,
-                reason);
-    workers_->Wake();
-  }
-}
-
-pipeline::JobResult Daemon::RunProvision(const journal::Job& job) {
-  using Kind = pipeline::JobResult::Kind;
-  if (provisioner_ == nullptr) {
-    return {Kind::kFailed, "provisioning is not configured (--grafana-url, --provision)"};
-  }
-  absl::StatusOr<std::vector<v1::Company>> companies = catalog_->ListCompanies(job.company, false);
-  if (!companies.ok()) return {Kind::kFailed, std::string(companies.status().message())};
-  v1::ProvisionScope scope;
-  scope.set_kind(v1::PROVISION_SCOPE_KIND_COMPANY);
-  scope.set_company(job.company);
-  absl::StatusOr<v1::ApplyResult> result =
-      provisioner_->Reconcile(scope, *companies, [&](const v1::ActionOutcome& outcome, int total) {
-        pipeline::PipelineEvent e;
-        e.type = pipeline::EventType::kProvisionAction;
-        e.job_id = job.id;
-        e.company = outcome.company();
-        e.message = provision::DescribeOutcome(outcome);
-        bus_.Publish(std::move(e));
-      });
-  pipeline::PipelineEvent done;
-  done.type = pipeline::EventType::kProvisionDone;
-  done.job_id = job.id;
-  done.company = job.company;
-  if (!result.ok()) {
-    // Grafana or InfluxDB unreachable, or refusing: the job waits and runs again; ingest
-    // goes on meanwhile.
-    done.message = std::string(result.status().message());
-    bus_.Publish(done);
-    return {Kind::kRetry, std::string(result.status().message())};
-  }
-  std::string summary =
-      absl::StrFormat("provisioned: %d applied, %d failed, %d skipped after a failure",
-                      result->applied(), result->failed(), result->skipped());
-  done.message = summary;
-  bus_.Publish(done);
-  PV_LOG_INFO("provision", "'%s': %s", job.company, summary);
-  if (result->failed() > 0) return {Kind::kRetry, summary};
-  return {Kind::kDone, summary};
-}
-
-pipeline::JobResult Daemon::RunIngest(const journal::Job& job) {
-  using Kind = pipeline::JobResult::Kind;
-  absl::StatusOr<pipeline::IngestOutcome> outcome = ingest_->Process(job);
-  pipeline::PipelineEvent e;
-  e.job_id = job.id;
-  e.path = job.path;
-  e.company = job.company;
-  if (!outcome.ok()) {
-    e.type = pipeline::EventType::kJobRetry;
-    e.message = std::string(outcome.status().message());
-    bus_.Publish(e);
-    return {Kind::kRetry, std::string(outcome.status().message())};
-  }
-  const v1::IngestReport& report = outcome->report;
-  e.campaign = report.campaign();
-  e.device = report.folder_serial();
-  e.message = outcome->summary;
-  e.points = report.counts().points();
-  if (outcome->ignored) {
-    e.type = pipeline::EventType::kEventIgnored;
-    PV_LOG_INFO("ingest", "job %d %s: %s", job.id, job.path, outcome->summary);
-  } else if (report.status() == v1::INGEST_STATUS_INGESTED) {
-    e.type = pipeline::EventType::kFileIngested;
-    PV_LOG_INFO("ingest", "%s/%s/%s/%s: %s -> %s", report.company(), report.campaign(),
-                report.folder_serial(), fs::path(report.path()).filename().string(),
-                outcome->summary, report.final_path());
-  } else {
-    e.type = pipeline::EventType::kFileRejected;
-    PV_LOG_WARN("ingest", "%s/%s/%s/%s: %s -> %s", report.company(), report.campaign(),
-                report.folder_serial(), fs::path(report.path()).filename().string(),
-                outcome->summary, report.final_path());
-  }
-  bus_.Publish(e);
-  if (outcome->new_channels > 0) {
-    QueueProvision(report.company(),
-                   absl::StrCat(outcome->new_channels, " new channel(s) in ", report.campaign()));
-  }
-  return {Kind::kDone, outcome->summary};
-}
-
 absl::Status Daemon::StartPipeline() {
-  absl::StatusOr<int64_t> resumed = journal_->RequeueRunning();
+  // Only jobs left by a process of this machine that is gone: a live daemon sharing the
+  // journal keeps its claims.
+  absl::StatusOr<int64_t> resumed = journal_->RecoverAbandoned();
   if (!resumed.ok()) return resumed.status();
-  if (*resumed > 0) PV_LOG_INFO("daemon", "resuming %d unfinished job(s)", *resumed);
+  if (*resumed > 0) {
+    PV_LOG_INFO("daemon", "resuming %d unfinished job(s) of a stopped process", *resumed);
+  }
   workers_->Start();
   loop_ = std::thread([this] { BackgroundLoop(); });
   return absl::OkStatus();
@@ -289,8 +184,9 @@ absl::Status Daemon::StartAdminServer() {
   if (config_.admin_listen.empty()) return absl::OkStatus();
   absl::StatusOr<std::string> address = PrepareListenAddress(config_.admin_listen);
   if (!address.ok()) return address.status();
-  reprocessor_ = std::make_unique<admin::Reprocessor>(root_.get(), journal_.get(), catalog_.get(),
-                                                      &bus_, [this] { workers_->Wake(); });
+  reprocessor_ =
+      std::make_unique<admin::Reprocessor>(root_.get(), journal_.get(), journal_.get(),
+                                           catalog_.get(), &bus_, [this] { workers_->Wake(); });
   status_probe_ = std::make_unique<admin::LiveStatusProbe>(influx_.get(), http_.get(),
                                                            config_.grafana_url, workers_.get());
   admin::AdminBackends backends;
@@ -371,13 +267,17 @@ void Daemon::BackgroundLoop() {
 }
 
 bool Daemon::Shutdown(absl::Duration grace) {
+  // One deadline for everything: the whole shutdown takes at most `grace`.
+  absl::Time deadline = absl::Now() + grace;
+  if (workers_) workers_->RequestStop();
   if (admin_server_) {
-    admin_server_->Shutdown(grace / 2);
+    admin_server_->Shutdown((deadline - absl::Now()) / 3);
     admin_server_.reset();
   }
   if (server_) {
+    absl::Duration left = std::max(deadline - absl::Now(), absl::ZeroDuration());
     server_->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(absl::ToInt64Milliseconds(grace) / 2));
+                      std::chrono::milliseconds(absl::ToInt64Milliseconds(left) / 2));
     server_.reset();
   }
   {
@@ -386,7 +286,8 @@ bool Daemon::Shutdown(absl::Duration grace) {
   }
   loop_cv_.notify_all();
   if (loop_.joinable()) loop_.join();
-  return workers_ == nullptr || workers_->Stop(grace);
+  return workers_ == nullptr ||
+         workers_->Stop(std::max(deadline - absl::Now(), absl::ZeroDuration()));
 }
 
 }  // namespace powerview::daemon
