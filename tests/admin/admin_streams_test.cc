@@ -329,12 +329,11 @@ TEST(AdminReprocess, OneFileByPathOrReport) {
   // Still waiting in the device folder: nothing to move.
   grpc::Status waiting = stub->Reprocess(h.Context().get(), request, &response);
   EXPECT_EQ(waiting.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  // And the file in parsed/ cannot replace it.
+  // Named by its path in parsed/, the same file gets the same answer, and cannot replace it.
   request.set_file(parsed);
-  ASSERT_TRUE(stub->Reprocess(h.Context().get(), request, &response).ok());
-  EXPECT_EQ(response.files_queued(), 0);
-  ASSERT_EQ(response.skipped_size(), 1);
-  EXPECT_THAT(response.skipped(0).reason(), HasSubstr("waits in"));
+  waiting = stub->Reprocess(h.Context().get(), request, &response);
+  EXPECT_EQ(waiting.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(waiting.error_message(), HasSubstr("in its device folder already"));
   EXPECT_TRUE(fs::exists(parsed));
 
   // By report id: the report's final path.

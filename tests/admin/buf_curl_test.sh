@@ -144,12 +144,20 @@ grep -q '"not_found"' <<<"$missing" || fail "unknown report: $missing"
 grep -q '"invalid_argument"' <<<"$bad" || fail "bad filter: $bad"
 
 step "pages of companies and campaigns, opaque tokens, *_time fields"
+# Every company and campaign folder announced (mkdir), so that the lists have several pages.
+for dir in $(find "$work/data" -mindepth 1 -maxdepth 2 -type d | sort); do
+  SFTPGO_ACTION=mkdir SFTPGO_ACTION_PATH="$dir" SFTPGO_ACTION_STATUS=1 \
+    SFTPGO_ACTION_PROTOCOL=SFTP SFTPGO_ACTION_USERNAME=bufcurl \
+    SFTPGO_ACTION_TIMESTAMP="$(date +%s%N)" \
+    "$notify" --address "unix://$work/notify.sock" --spool-dir "$work/spool" --timeout 5s \
+    >/dev/null || fail "powerview-notify mkdir $dir"
+done
 first=$(b "${auth[@]}" -d '{"pageSize":1}' "$admin/ListCompanies")
-token1=$(grep -o '"nextPageToken": "[^"]*"' <<<"$first" | cut -d'"' -f4)
+token1=$(grep -o '"nextPageToken": "[^"]*"' <<<"$first" | cut -d'"' -f4 || true)
 [ -n "$token1" ] || fail "ListCompanies pageSize 1 has no nextPageToken: $first"
-name1=$(grep -o '"name": "bc_[a-z0-9_]*"' <<<"$first" | head -1)
+name1=$(grep -o '"name": "bc_[a-z0-9_]*"' <<<"$first" | head -1 || true)
 second=$(b "${auth[@]}" -d "{\"pageSize\":1,\"pageToken\":\"$token1\"}" "$admin/ListCompanies")
-name2=$(grep -o '"name": "bc_[a-z0-9_]*"' <<<"$second" | head -1)
+name2=$(grep -o '"name": "bc_[a-z0-9_]*"' <<<"$second" | head -1 || true)
 [ -n "$name2" ] && [ "$name1" != "$name2" ] || fail "second page: $second"
 campaigns=$(b "${auth[@]}" -d '{"pageSize":1}' "$admin/ListCampaigns")
 grep -q '"nextPageToken"' <<<"$campaigns" || fail "ListCampaigns pageSize 1: $campaigns"
