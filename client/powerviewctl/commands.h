@@ -37,6 +37,7 @@ inline constexpr int kExitUsage = 2;     // bad flags or arguments
 inline constexpr int kExitNotFound = 3;  // no such company, campaign, report or batch
 inline constexpr int kExitRefused = 4;   // file rejected by the ingest rules, plan not empty,
                                          // or apply refused
+inline constexpr int kExitNotReady = 5;  // status --check: InfluxDB or Grafana unreachable
 
 }  // namespace powerview::ctl
 
