@@ -1,20 +1,37 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults, end to end on this machine: a local InfluxDB 1.x,
-# the SQLite journal, sample MV2 files made by powerview-gen, each upload announced through
-# powerview-notify exactly as SFTPGo's action hook would; then the result is shown.
+# The main job on the embedded defaults, end to end on this machine: a private InfluxDB 1.x on a
+# free loopback port, the SQLite journal, sample MV2 files made by powerview-gen, each upload
+# announced through powerview-notify exactly as SFTPGo's action hook would; then the result.
+# Installs only what it runs (scripts/setup.sh demo) and builds without the tests into
+# build-demo/. Every run starts from a fresh database and leaves any other InfluxDB alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-bash "$here/scripts/setup.sh"
-bash "$here/scripts/build.sh"
-build=${POWERVIEW_BUILD_DIR:-$here/build}
+bash "$here/scripts/setup.sh" demo
+build=${POWERVIEW_BUILD_DIR:-$here/build-demo}
+POWERVIEW_BUILD_DIR=$build bash "$here/scripts/build.sh" -DPOWERVIEW_BUILD_TESTS=OFF
 demo=${POWERVIEW_DEMO_DIR:-$here/demo}
-port=${POWERVIEW_DEMO_INFLUX_PORT:-8086}
+
+# A port nobody listens on (and the next one, influxd's RPC port): never 8086, where Debian's
+# influxdb service or anything else may run.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port=${POWERVIEW_DEMO_INFLUX_PORT:-}
+if [ -z "$port" ]; then
+  for _ in $(seq 1 100); do
+    candidate=$((20000 + RANDOM % 20000))
+    if port_free "$candidate" && port_free $((candidate + 1)); then port=$candidate; break; fi
+  done
+  [ -n "$port" ] || { echo "demo: no free port found" >&2; exit 1; }
+fi
 influx="http://127.0.0.1:$port"
 
-rm -rf "$demo/data" "$demo/state"; mkdir -p "$demo"
-bash "$here/scripts/influxd.sh" stop "$demo/influxd"  # a fresh database for every demo run
+bash "$here/scripts/influxd.sh" stop "$demo/influxd"  # the previous run's server, if any
+rm -rf "$demo/data" "$demo/state" "$demo/influxd" "$demo/powerviewd.log"; mkdir -p "$demo"
 bash "$here/scripts/influxd.sh" start "$demo/influxd" "$port" >/dev/null
-echo "== InfluxDB 1.x running at $influx (state in $demo/influxd)"
+echo "== Programs in $build: server/daemon/powerviewd, client/notify/powerview-notify,"
+echo "   client/powerviewctl/powerviewctl, client/gen/powerview-gen"
+echo "== Demo state in $demo: data/ (the SFTPGo data root), state/ (journal and catalog),"
+echo "   influxd/ (InfluxDB's files), powerviewd.log"
+echo "== InfluxDB 1.x (Debian's influxd) started for this demo at $influx"
 "$build/client/gen/powerview-gen" tree "$demo/data"
 
 "$build/server/daemon/powerviewd" --data-root "$demo/data" --state-dir "$demo/state" \
@@ -67,4 +84,6 @@ for db in $(ls "$demo/data"); do
 done
 echo "  powerview_meta: $(q powerview_meta 'SELECT count("nb_rows") FROM tsv_parser_file' | total) file summaries"
 echo
-echo "Demo state: $demo (InfluxDB keeps running at $influx; stop it with: bash scripts/influxd.sh stop $demo/influxd)"
+echo "Demo state: $demo; programs: $build"
+echo "InfluxDB keeps running at $influx for you to query; stop it with:"
+echo "  bash scripts/influxd.sh stop $demo/influxd"

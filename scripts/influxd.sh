@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts or stops a private InfluxDB 1.x (Debian's influxd) on loopback, with all its state in
 # one folder. Used by the tests (ctest fixture `influxd`) and by the demo.
-#   influxd.sh start DIR PORT [auth]  -> waits until /ping answers; prints the URL. With
-#                                        `auth`, authentication is on (auth-enabled = true).
+#   influxd.sh start DIR PORT [auth] -> waits until this server (not another one on PORT)
+#                                       answers; prints the URL. PORT+1 is its RPC port. With
+#                                       `auth`, authentication is on (auth-enabled = true).
 #   influxd.sh stop DIR
 set -euo pipefail
 cmd=${1:?usage: influxd.sh start DIR PORT [auth] | stop DIR}
@@ -41,11 +42,13 @@ bind-address = "127.0.0.1:$((port + 1))"
 CONF
     nohup influxd -config "$dir/influxdb.conf" >"$dir/influxd.log" 2>&1 &
     echo $! > "$dir/pid"
+    # Ours, not whatever else answers on that port: /debug/vars names the config file it runs.
     for _ in $(seq 1 200); do
-      if curl -fsS -o /dev/null "http://127.0.0.1:$port/ping" 2>/dev/null; then
+      kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
+      if curl -fsS "http://127.0.0.1:$port/debug/vars" 2>/dev/null |
+          grep -qF "\"$dir/influxdb.conf\""; then
         echo "http://127.0.0.1:$port"; exit 0
       fi
-      kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
       sleep 0.1
     done
     echo "influxd did not start; its log:" >&2; cat "$dir/influxd.log" >&2; exit 1

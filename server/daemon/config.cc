@@ -47,6 +47,8 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
       "ingests MV2 measurement files into InfluxDB, moves them to parsed/ or error/ with a\n"
       "report, and provisions InfluxDB and Grafana. Started by SFTPGo as a notifier plugin it\n"
       "detects the go-plugin handshake environment; see --plugin.");
+  bool version = false;  // handled in main(), before this parser runs; listed for --help
+  flags.Bool("version", &version, "Print the version and exit");
   flags.String("config", &config_file, "File of 'name = value' lines with any of these flags");
   flags.String("data-root", &c.data_root, "SFTPGo data root: <root>/<company>/<campaign>/<device>/",
                "POWERVIEW_DATA_ROOT");

@@ -2,14 +2,19 @@
 // addresses (fed by powerview-notify); started by SFTPGo as a notifier plugin it speaks the
 // go-plugin handshake.
 #include <signal.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "server/common/log.h"
 #include "server/daemon/config.h"
 #include "server/daemon/daemon.h"
+#include "server/intake/notifier_service.h"
 #include "server/intake/plugin_mode.h"
 
 namespace {
@@ -32,9 +37,69 @@ int WaitForTerminationSignal(bool plugin) {
   return sig;
 }
 
-// Plugin mode: SFTPGo started us. Serve the notifier behind the go-plugin handshake; stop on
-// GRPCController.Shutdown or SIGTERM within SFTPGo's 2 s.
-int RunPlugin(powerview::daemon::Daemon* d) {
+// Waits until `root` is a folder: logs at once and every minute while it is not. SFTPGo makes a
+// user's home at the first login and a fresh host may not have the data root yet; exiting would
+// take SFTPGo down with us in plugin mode. Returns false when a termination signal (or, in plugin
+// mode, SFTPGo's Shutdown) arrived meanwhile.
+bool WaitForDataRoot(const std::string& root, bool plugin) {
+  // Empty when `root` is a folder, else what is wrong with it.
+  auto problem = [&root]() -> std::string {
+    struct stat st;
+    if (::stat(root.c_str(), &st) != 0) return std::strerror(errno);
+    return S_ISDIR(st.st_mode) ? "" : "not a folder";
+  };
+  std::string why = problem();
+  if (why.empty()) return true;
+  PV_LOG_WARN("daemon",
+              "data root %s is not there (%s): waiting for it; nothing is ingested until it "
+              "appears, and events meanwhile are %s",
+              root, why,
+              plugin ? "refused with UNAVAILABLE (SFTPGo retries them with retry_max_time)"
+                     : "spooled by powerview-notify");
+  absl::Time began = absl::Now();
+  absl::Time next_log = began + absl::Minutes(1);
+  sigset_t set = TerminationSignals(plugin);
+  while (true) {
+    timespec tick{0, 500 * 1000 * 1000};
+    if (sigtimedwait(&set, nullptr, &tick) > 0) return false;
+    why = problem();
+    absl::Duration waited = absl::Trunc(absl::Now() - began, absl::Seconds(1));
+    if (why.empty()) {
+      PV_LOG_INFO("daemon", "data root %s appeared after %s: starting", root,
+                  absl::FormatDuration(waited));
+      return true;
+    }
+    if (absl::Now() >= next_log) {
+      PV_LOG_WARN("daemon", "still waiting for the data root %s (%s), for %s now", root, why,
+                  absl::FormatDuration(waited));
+      next_log += absl::Minutes(1);
+    }
+  }
+}
+
+// Builds the daemon and starts its pipeline; logs and returns null on failure.
+std::unique_ptr<powerview::daemon::Daemon> StartDaemon(const powerview::daemon::Config& config) {
+  using namespace powerview;
+  absl::StatusOr<std::unique_ptr<daemon::Daemon>> d = daemon::Daemon::Create(config);
+  if (!d.ok()) {
+    PV_LOG_ERROR("daemon", "cannot start: %s", d.status().message());
+    return nullptr;
+  }
+  PV_LOG_INFO("daemon", "PowerView %s: data root %s, state %s, InfluxDB %s (%s), %d worker(s)",
+              POWERVIEW_VERSION, config.data_root, config.state_dir, config.influxdb_url,
+              config.influxdb_api, config.workers);
+  if (absl::Status s = (*d)->StartPipeline(); !s.ok()) {
+    PV_LOG_ERROR("daemon", "cannot start the pipeline: %s", s.message());
+    return nullptr;
+  }
+  return std::move(*d);
+}
+
+// Plugin mode: SFTPGo started us. Serve the notifier behind the go-plugin handshake at once (SFTPGo
+// waits at most a minute for it, and refuses to start without its plugins), then wait for the
+// data root if needed, then build the daemon; stop on GRPCController.Shutdown or SIGTERM within
+// SFTPGo's 2 s.
+int RunPlugin(const powerview::daemon::Config& config) {
   using namespace powerview;
   absl::StatusOr<intake::PluginEnvironment> env = intake::ReadPluginEnvironment();
   if (!env.ok()) {
@@ -45,12 +110,14 @@ int RunPlugin(powerview::daemon::Daemon* d) {
   grpc::ServerBuilder builder;
   // Shutdown arrives as an RPC: wake the main thread the same way SIGTERM does.
   absl::Status prepared = plugin.Prepare(
-      &builder, *env, [] { kill(getpid(), SIGTERM); }, d->config().plugin_tcp);
+      &builder, *env, [] { kill(getpid(), SIGTERM); }, config.plugin_tcp);
   if (!prepared.ok()) {
     PV_LOG_ERROR("plugin", "%s", prepared.message());
     return 1;
   }
-  d->RegisterNotifier(&builder);
+  // Refuses events (UNAVAILABLE) until the daemon is built.
+  intake::NotifierService notifier(nullptr);
+  builder.RegisterService(&notifier);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     PV_LOG_ERROR("plugin", "the plugin's gRPC server did not start");
@@ -61,13 +128,22 @@ int RunPlugin(powerview::daemon::Daemon* d) {
     return 1;
   }
   PV_LOG_INFO("plugin", "serving SFTPGo: %s", plugin.HandshakeLine().value_or(""));
-  WaitForTerminationSignal(/*plugin=*/true);
+  std::unique_ptr<daemon::Daemon> d;
+  if (WaitForDataRoot(config.data_root, /*plugin=*/true)) {
+    d = StartDaemon(config);
+    if (d == nullptr) return 1;
+    if (absl::Status s = d->StartAdminServer(); !s.ok()) {
+      PV_LOG_WARN("daemon", "admin API not available: %s", s.message());
+    }
+    notifier.SetIntake(d->intake());
+    WaitForTerminationSignal(/*plugin=*/true);
+  }
   PV_LOG_INFO("plugin", "stopping: in-flight events are recorded, running jobs resume later");
   plugin.EndStreams();
   // In-flight SendFsEvent calls finish their journal write; then the workers get what is left
   // of SFTPGo's 2 s. Jobs still running stay in the journal and resume at the next start.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-  bool clean = d->Shutdown(absl::Milliseconds(1000));
+  bool clean = d == nullptr || d->Shutdown(absl::Milliseconds(1000));
   server.reset();
   if (!clean) {
     PV_LOG_INFO("plugin", "stopped; running jobs stay in the journal and resume at the next start");
@@ -81,6 +157,13 @@ int RunPlugin(powerview::daemon::Daemon* d) {
 
 int main(int argc, char** argv) {
   using namespace powerview;
+  // --version answers before anything else is read (configuration file, environment).
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--version") {
+      std::printf("powerviewd %s\n", POWERVIEW_VERSION);
+      return 0;
+    }
+  }
   absl::StatusOr<daemon::Config> config = daemon::ParseConfig(argc, argv);
   if (!config.ok()) {
     if (absl::IsCancelled(config.status())) return 0;  // --help
@@ -105,29 +188,18 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   if (plugin) intake::IgnoreInterruptSignal();
 
-  absl::StatusOr<std::unique_ptr<daemon::Daemon>> d = daemon::Daemon::Create(*config);
-  if (!d.ok()) {
-    PV_LOG_ERROR("daemon", "cannot start: %s", d.status().message());
-    return 1;
+  if (plugin) return RunPlugin(*config);
+  if (!WaitForDataRoot(config->data_root, /*plugin=*/false)) {
+    PV_LOG_INFO("daemon", "stopped before the data root appeared");
+    return 0;
   }
-  PV_LOG_INFO("daemon", "PowerView %s: data root %s, state %s, InfluxDB %s (%s), %d worker(s)",
-              POWERVIEW_VERSION, config->data_root, config->state_dir, config->influxdb_url,
-              config->influxdb_api, config->workers);
-  if (absl::Status s = (*d)->StartPipeline(); !s.ok()) {
-    PV_LOG_ERROR("daemon", "cannot start the pipeline: %s", s.message());
-    return 1;
-  }
-  if (plugin) {
-    if (absl::Status s = (*d)->StartAdminServer(); !s.ok()) {
-      PV_LOG_WARN("daemon", "admin API not available: %s", s.message());
-    }
-    return RunPlugin(d->get());
-  }
-  if (absl::Status s = (*d)->StartNotifierServer(); !s.ok()) {
+  std::unique_ptr<daemon::Daemon> d = StartDaemon(*config);
+  if (d == nullptr) return 1;
+  if (absl::Status s = d->StartNotifierServer(); !s.ok()) {
     PV_LOG_ERROR("daemon", "%s", s.message());
     return 1;
   }
-  if (absl::Status s = (*d)->StartAdminServer(); !s.ok()) {
+  if (absl::Status s = d->StartAdminServer(); !s.ok()) {
     // A configuration mistake stops the daemon; an address that cannot be bound only costs
     // the admin API, never the ingest.
     PV_LOG_ERROR("daemon", "admin API: %s", s.message());
@@ -136,7 +208,7 @@ int main(int argc, char** argv) {
   int sig = WaitForTerminationSignal(/*plugin=*/false);
   PV_LOG_INFO("daemon", "signal %d: stopping (running jobs get %s to finish)", sig,
               absl::FormatDuration(config->shutdown_grace));
-  if (!(*d)->Shutdown(config->shutdown_grace)) {
+  if (!d->Shutdown(config->shutdown_grace)) {
     PV_LOG_INFO("daemon",
                 "stopped; unfinished jobs resume at the next start, where provisioning also "
                 "reconciles");

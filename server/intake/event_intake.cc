@@ -33,7 +33,10 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
 
   const std::string& action = event.action();
   std::string outcome;
-  if (event.fs_provider() != 0 && (action == "upload" || action == "rename")) {
+  // Actions whose target path is the file to ingest: a rename (clients that upload under a
+  // temporary name rename at the end) and a server-side copy.
+  const bool to_target = action == "rename" || action == "copy";
+  if (event.fs_provider() != 0 && (action == "upload" || to_target)) {
     outcome = absl::StrCat("ignored: storage provider ", event.fs_provider(),
                            " is not a local folder PowerView can read");
   } else if (action == "upload") {
@@ -44,9 +47,13 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
     } else if (absl::Status s = QueueIngest(event, event.fs_path(), "upload", &outcome); !s.ok()) {
       return s;
     }
-  } else if (action == "rename") {
-    // Clients that upload under a temporary name rename at the end: the target is the upload.
-    if (absl::Status s = QueueIngest(event, event.fs_target_path(), "rename", &outcome); !s.ok()) {
+  } else if (to_target) {
+    if (action == "copy" && event.status() != 1) {
+      // SFTPGo removes what a failed copy left behind.
+      outcome = absl::StrCat("ignored: copy failed (status ", event.status(), ")");
+    } else if (absl::Status s =
+                   QueueIngest(event, event.fs_target_path(), action.c_str(), &outcome);
+               !s.ok()) {
       return s;
     }
   } else if (action == "mkdir" || action == "rmdir") {
@@ -84,12 +91,12 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
     // The job (if any) is already durable; the event log is informative.
     PV_LOG_WARN("intake", "event log write failed: %s", s.message());
   }
-  PV_LOG_INFO("intake", "%s %s: %s", action,
-              action == "rename" ? event.fs_target_path() : event.fs_path(), outcome);
+  PV_LOG_INFO("intake", "%s %s: %s", action, to_target ? event.fs_target_path() : event.fs_path(),
+              outcome);
   if (absl::StartsWith(outcome, "ignored")) {
     pipeline::PipelineEvent e;
     e.type = pipeline::EventType::kEventIgnored;
-    e.path = action == "rename" ? event.fs_target_path() : event.fs_path();
+    e.path = to_target ? event.fs_target_path() : event.fs_path();
     e.message = outcome;
     bus_->Publish(std::move(e));
   }

@@ -2,7 +2,8 @@
 // notifier gRPC service, the hook shim's spool, tests) goes through here, so the rules live in
 // one place: an upload (status 1) of a `.tsv` under the data root becomes a durable job before
 // the caller is answered; partial or over-quota uploads are recorded, never ingested; a rename
-// onto a `.tsv` counts as an upload of the target; mkdir/rmdir/delete update the catalog.
+// onto a `.tsv` and a successful server-side copy onto a `.tsv` count as an upload of the target;
+// mkdir/rmdir/delete update the catalog.
 #ifndef POWERVIEW_SERVER_INTAKE_EVENT_INTAKE_H_
 #define POWERVIEW_SERVER_INTAKE_EVENT_INTAKE_H_
 

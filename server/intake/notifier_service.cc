@@ -9,7 +9,12 @@ namespace powerview::intake {
 grpc::Status NotifierService::SendFsEvent(grpc::ServerContext* context,
                                           const proto::FsEvent* request,
                                           google::protobuf::Empty* response) {
-  absl::Status status = intake_->Accept(*request);
+  EventIntake* intake = intake_.load();
+  if (intake == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "powerviewd is waiting for its data root; retry later");
+  }
+  absl::Status status = intake->Accept(*request);
   if (status.ok()) return grpc::Status::OK;
   PV_LOG_ERROR("intake", "%s %s not recorded (the sender will retry): %s", request->action(),
                request->fs_path(), status.message());

@@ -3,6 +3,8 @@
 #ifndef POWERVIEW_SERVER_INTAKE_NOTIFIER_SERVICE_H_
 #define POWERVIEW_SERVER_INTAKE_NOTIFIER_SERVICE_H_
 
+#include <atomic>
+
 #include "notifier.grpc.pb.h"
 #include "server/intake/event_intake.h"
 
@@ -10,8 +12,12 @@ namespace powerview::intake {
 
 class NotifierService final : public proto::Notifier::Service {
  public:
-  // `intake` is not owned and must outlive the service.
+  // `intake` is not owned and must outlive the service. It may be null at first (plugin mode,
+  // waiting for the data root): events are then refused with UNAVAILABLE, so that the sender
+  // retries (SFTPGo with retry_max_time, powerview-notify by spooling), until SetIntake.
   explicit NotifierService(EventIntake* intake) : intake_(intake) {}
+
+  void SetIntake(EventIntake* intake) { intake_.store(intake); }
 
   grpc::Status SendFsEvent(grpc::ServerContext* context, const proto::FsEvent* request,
                            google::protobuf::Empty* response) override;
@@ -21,7 +27,7 @@ class NotifierService final : public proto::Notifier::Service {
                             google::protobuf::Empty* response) override;
 
  private:
-  EventIntake* intake_;
+  std::atomic<EventIntake*> intake_;
 };
 
 }  // namespace powerview::intake

@@ -467,5 +467,94 @@ TEST_F(IngestEndToEnd, ProvisioningFollowsFoldersAndChannels) {
   EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
 }
 
+// SFTPGo's `copy` (a server-side copy, SFTP copy-data or WebClient) reports the source in
+// SFTPGO_ACTION_PATH and the new file in SFTPGO_ACTION_TARGET: the target is ingested from its
+// event, not left to the sweeper (off here); a failed copy (status 2) is not.
+TEST_F(IngestEndToEnd, CopyOntoTsvIsIngestedFromItsEvent) {
+  GenerateTree("cpy");
+  std::vector<std::string> files = PendingFiles(root_);
+  ASSERT_GE(files.size(), 2u);
+  // The sources sit outside the data root, as a copy from another user's or a virtual folder.
+  fs::create_directories(dir_ / "elsewhere");
+  std::string source = (dir_ / "elsewhere" / "source.tsv").string();
+  std::string failed_source = (dir_ / "elsewhere" / "failed.tsv").string();
+  fs::rename(files[0], source);
+  fs::rename(files[1], failed_source);
+  StartDaemon();
+  auto copy = [&](const std::string& from, const std::string& to, int status) {
+    fs::copy_file(from, to);
+    return RunProcess({kNotify, "--address", "unix://" + socket_, "--timeout", "2s"},
+                      {"SFTPGO_ACTION=copy", "SFTPGO_ACTION_PATH=" + from,
+                       "SFTPGO_ACTION_TARGET=" + to, absl::StrCat("SFTPGO_ACTION_STATUS=", status),
+                       absl::StrCat("SFTPGO_ACTION_FILE_SIZE=", fs::file_size(from)),
+                       absl::StrCat("SFTPGO_ACTION_TIMESTAMP=", absl::ToUnixNanos(absl::Now()))});
+  };
+  ProcessResult ok = copy(source, files[0], 1);
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  ProcessResult failed = copy(failed_source, files[1], 2);
+  ASSERT_EQ(failed.exit_code, 0) << failed.output;
+  fs::path parsed = fs::path(files[0]).parent_path() / "parsed" / fs::path(files[0]).filename();
+  absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!fs::exists(parsed) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+  std::string log = ReadFile((dir_ / "powerviewd.log").string());
+  EXPECT_TRUE(fs::exists(parsed)) << log;
+  EXPECT_TRUE(fs::exists(parsed.string() + ".report.json")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "copy " + files[0] + ": queued job")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "copy " + files[1] + ": ignored: copy failed (status 2)"))
+      << log;
+  EXPECT_TRUE(fs::exists(source)) << "the source of a copy stays where it is";
+  EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
+  // The failed copy's leftover was not touched.
+  EXPECT_TRUE(fs::exists(files[1]));
+}
+
+// A host where the data root does not exist yet (SFTPGo makes it at the first login):
+// powerviewd waits and says so, events meanwhile are spooled by powerview-notify, and once the
+// folder appears the daemon starts, takes the spool in and ingests.
+TEST_F(IngestEndToEnd, MissingDataRootIsAwaitedThenIngested) {
+  GenerateTree("wait");
+  fs::path later = dir_ / "data-later";
+  fs::rename(root_, later);
+  ASSERT_FALSE(fs::exists(root_));
+  std::string log_path = (dir_ / "powerviewd.log").string();
+  daemon_ = std::make_unique<BackgroundProcess>(
+      std::vector<std::string>{kDaemon, "--data-root", root_, "--state-dir",
+                               (dir_ / "state").string(), "--listen", "unix://" + socket_,
+                               "--admin-listen", "", "--influxdb-url", InfluxUrl(), "--meta-bucket",
+                               meta_, "--sweep-interval", "0"},
+      std::vector<std::string>{"TZ=UTC"}, log_path);
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!absl::StrContains(ReadFile(log_path), "waiting for it") && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(absl::StrContains(ReadFile(log_path), "data root " + root_ + " is not there"))
+      << ReadFile(log_path);
+  absl::SleepFor(absl::Seconds(1));
+  ASSERT_EQ(::kill(daemon_->pid(), 0), 0) << "powerviewd exited:\n" << ReadFile(log_path);
+  EXPECT_FALSE(fs::exists(socket_));
+  // Uploads announced meanwhile: powerview-notify cannot reach the daemon and spools them.
+  std::vector<std::string> pending = PendingFiles(later.string());
+  ASSERT_FALSE(pending.empty());
+  for (const std::string& f : pending) {
+    std::string in_root = root_ + f.substr(later.string().size());
+    ProcessResult r = RunProcess(
+        {kNotify, "--address", "unix://" + socket_, "--spool-dir", (dir_ / "state/spool").string(),
+         "--timeout", "1s"},
+        {"SFTPGO_ACTION=upload", "SFTPGO_ACTION_PATH=" + in_root, "SFTPGO_ACTION_STATUS=1",
+         absl::StrCat("SFTPGO_ACTION_FILE_SIZE=", fs::file_size(f)),
+         absl::StrCat("SFTPGO_ACTION_TIMESTAMP=", absl::ToUnixNanos(absl::Now()))});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  ASSERT_FALSE(fs::is_empty(dir_ / "state/spool"));
+  // The folder appears (here by a rename, as SFTPGo's mkdir would): the daemon starts and
+  // ingests every announced file from the spool.
+  fs::rename(later, root_);
+  WaitUntilIngested(absl::Seconds(60));
+  std::string log = ReadFile(log_path);
+  EXPECT_TRUE(absl::StrContains(log, "data root " + root_ + " appeared after")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "spooled event(s) taken in")) << log;
+  EXPECT_EQ(daemon_->Stop(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace powerview

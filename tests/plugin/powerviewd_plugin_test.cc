@@ -137,5 +137,38 @@ TEST(PowerviewdPluginStart, WithoutTheCookieExplainsAndFails) {
   EXPECT_TRUE(absl::StrContains(out.err, "not started by SFTPGo")) << out.err;
 }
 
+// A host whose data root does not exist yet: the plugin still answers the handshake (SFTPGo
+// would refuse to start otherwise), says in the log that it waits, refuses events with an error
+// (SFTPGo keeps them for a retry when retry_max_time is set) and stops gracefully.
+TEST(PowerviewdPluginStart, MissingDataRootHandshakesWaitsAndRefusesEvents) {
+  fs::path dir = fs::temp_directory_path() / absl::StrCat("pv-plugin-noroot-", getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string root = (dir / "data").string();
+  std::string events = (dir / "events.json").string();
+  std::ofstream(events) << "[{\"action\": \"upload\", \"fs_path\": \"" << root
+                        << "/acme/site/dev1/a.tsv\", \"status\": 1, \"file_size\": 10, "
+                           "\"timestamp\": 1}]";
+  absl::StatusOr<GoHostRun> run =
+      RunGoPluginHost({"--events", events, "--hold", "1s", "--call-timeout", "5s",
+                       "--plugin-stderr", (dir / "plugin.log").string()},
+                      {POWERVIEW_BINARY_DIR "/server/daemon/powerviewd", "--data-root", root,
+                       "--state-dir", (dir / "state").string(), "--influxdb-url", InfluxUrl(),
+                       "--admin-listen", "", "--sweep-interval", "0"});
+  ASSERT_TRUE(run.ok()) << run.status();
+  std::ifstream in(dir / "plugin.log");
+  std::string log((std::istreambuf_iterator<char>(in)), {});
+  std::string context = run->process.out + run->process.err + "\n--- plugin stderr\n" + log;
+  EXPECT_EQ(run->Get("start"), "ok") << context;
+  EXPECT_EQ(run->Get("ping"), "ok") << context;
+  EXPECT_EQ(run->Get("events_acked"), "0") << context;
+  EXPECT_EQ(run->Get("events_failed"), "1") << context;
+  EXPECT_EQ(run->Get("graceful"), "true") << context;
+  EXPECT_TRUE(absl::StrContains(log, "data root " + root + " is not there")) << context;
+  EXPECT_TRUE(absl::StrContains(log, "refused with UNAVAILABLE")) << context;
+  EXPECT_FALSE(fs::exists(dir / "state")) << "nothing is opened before the data root exists";
+  if (!::testing::Test::HasFailure()) fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace powerview
