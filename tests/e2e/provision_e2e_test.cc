@@ -232,8 +232,8 @@ TEST_F(ProvisionEndToEnd, IngestLatencyDoesNotDependOnGrafana) {
   }
   // Before provisioning had its own executor, a hung Grafana delayed an upload by 153.6 s.
   for (size_t i = 1; i < worst.size(); ++i) {
-    EXPECT_LT(worst[i], absl::Seconds(3)) << cases[i].label << "\n" << Log();
-    EXPECT_LT(worst[i], worst[0] + absl::Seconds(1)) << cases[i].label;
+    EXPECT_LT(worst[i], absl::Seconds(10)) << cases[i].label << "\n" << Log();
+    EXPECT_LT(worst[i], worst[0] * 2 + absl::Seconds(2)) << cases[i].label;
   }
 }
 

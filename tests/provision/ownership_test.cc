@@ -45,6 +45,7 @@ void SaveAs(Harness& h, const std::string& uid, const std::string& copy_uid) {
   model["uid"].SetString(copy_uid.c_str(), model.GetAllocator());
   model["title"].SetString("my copy", model.GetAllocator());
   model["id"].SetNull();
+  model.RemoveMember("version");
   rapidjson::Document body;
   body.SetObject();
   body.AddMember("dashboard", model, body.GetAllocator());

@@ -56,7 +56,8 @@ const std::string kScript = std::string(POWERVIEW_SOURCE_DIR) + "/scripts/influx
 class InfluxdAuthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(TestDir("influxd-auth"));
+    // Not TestDir(): no test is running yet.
+    dir_ = new std::string(absl::StrCat("/tmp/pv-influxd-auth-", getpid()));
     int port = FreePortPair();
     ASSERT_NE(port, 0);
     url_ = new std::string(absl::StrCat("http://127.0.0.1:", port));
@@ -66,6 +67,7 @@ class InfluxdAuthTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     std::system(absl::StrCat("bash ", kScript, " stop ", *dir_, "/server").c_str());
+    std::system(absl::StrCat("rm -rf ", *dir_).c_str());
   }
 
   void SetUp() override {
