@@ -17,7 +17,7 @@ demo_packages=(
 packages=(
   git libgtest-dev libgmock-dev sqlite3
   golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev
-  debootstrap acl systemd
+  debootstrap python3
 )
 case "$mode" in
   demo) packages=("${demo_packages[@]}") ;;

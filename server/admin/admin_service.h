@@ -13,14 +13,14 @@
 #include "server/admin/reprocessor.h"
 #include "server/admin/status_probe.h"
 #include "server/catalog/catalog.h"
-#include "server/journal/job_store.h"
+#include "server/journal/ledger.h"
 #include "server/pipeline/event_bus.h"
 
 namespace powerview::admin {
 
 // What the service calls. Nothing is owned.
 struct AdminBackends {
-  journal::JobStore* journal = nullptr;
+  journal::Ledger* journal = nullptr;
   catalog::Catalog* catalog = nullptr;
   pipeline::EventBus* bus = nullptr;
   Reprocessor* reprocessor = nullptr;

@@ -11,7 +11,7 @@
 #include "grpcpp/support/status.h"
 #include "powerview/v1/admin_service.pb.h"
 #include "server/catalog/catalog.h"
-#include "server/journal/job_store.h"
+#include "server/journal/job.h"
 #include "server/pipeline/event_bus.h"
 
 namespace powerview::admin {

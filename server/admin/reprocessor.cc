@@ -34,11 +34,12 @@ std::string Errno(int error) { return std::strerror(error); }
 
 }  // namespace
 
-Reprocessor::Reprocessor(const lifecycle::DataRoot* root, journal::JobStore* journal,
-                         catalog::Catalog* catalog, pipeline::EventBus* bus,
-                         std::function<void()> on_queued)
+Reprocessor::Reprocessor(const lifecycle::DataRoot* root, journal::JobQueue* queue,
+                         journal::Ledger* ledger, catalog::Catalog* catalog,
+                         pipeline::EventBus* bus, std::function<void()> on_queued)
     : root_(root),
-      journal_(journal),
+      queue_(queue),
+      ledger_(ledger),
       catalog_(catalog),
       bus_(bus),
       on_queued_(std::move(on_queued)) {}
@@ -71,7 +72,7 @@ absl::StatusOr<ReprocessResult> Reprocessor::Run(const ReprocessTarget& target) 
   }
   if (candidates.empty()) return result;
 
-  absl::StatusOr<int64_t> batch = journal_->NewBatchId();
+  absl::StatusOr<int64_t> batch = ledger_->NewBatchId();
   if (!batch.ok()) return batch.status();
   for (const Candidate& c : candidates) {
     absl::Status queued = Queue(c, *batch);
@@ -232,7 +233,7 @@ absl::Status Reprocessor::Queue(const Candidate& c, int64_t batch_id) {
   job.source = "reprocess";
   job.dedupe_key = absl::StrCat("reprocess:", batch_id, ":", to.path);
   job.batch_id = batch_id;
-  absl::StatusOr<journal::EnqueueResult> queued = journal_->Enqueue(job);
+  absl::StatusOr<journal::EnqueueResult> queued = queue_->Enqueue(job);
   if (!queued.ok()) {
     // Put the file back where it was, so that nothing sits unqueued in the device folder.
     if (::rename(to.path.c_str(), c.source.c_str()) != 0) {

@@ -12,7 +12,8 @@
 
 #include "absl/status/statusor.h"
 #include "server/catalog/catalog.h"
-#include "server/journal/job_store.h"
+#include "server/journal/job_queue.h"
+#include "server/journal/ledger.h"
 #include "server/lifecycle/data_root.h"
 #include "server/pipeline/event_bus.h"
 
@@ -45,7 +46,7 @@ class Reprocessor {
  public:
   // Nothing is owned; every pointer must outlive the reprocessor. `on_queued` runs after jobs
   // are durable (it wakes the workers). Thread-safe.
-  Reprocessor(const lifecycle::DataRoot* root, journal::JobStore* journal,
+  Reprocessor(const lifecycle::DataRoot* root, journal::JobQueue* queue, journal::Ledger* ledger,
               catalog::Catalog* catalog, pipeline::EventBus* bus, std::function<void()> on_queued);
 
   // Moves the target's files back and queues them (source "reprocess") under a new batch.
@@ -68,7 +69,8 @@ class Reprocessor {
   absl::Status Queue(const Candidate& candidate, int64_t batch_id);
 
   const lifecycle::DataRoot* root_;
-  journal::JobStore* journal_;
+  journal::JobQueue* queue_;
+  journal::Ledger* ledger_;
   catalog::Catalog* catalog_;
   pipeline::EventBus* bus_;
   std::function<void()> on_queued_;

@@ -60,7 +60,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
         absl::StrCat("cannot create the state folder ", c.state_dir, ": ", ec.message()));
   }
   std::string db = c.state_dir + "/powerview.db";
-  auto journal = journal::OpenSqliteJobStore(db);
+  auto journal = journal::SqliteJournal::Open(db);
   if (!journal.ok()) return journal.status();
   d->journal_ = std::move(*journal);
   auto catalog = catalog::OpenSqliteCatalog(db);
@@ -160,17 +160,21 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
           return names;
         });
   }
+  d->dispatcher_ = std::make_unique<pipeline::JobDispatcher>(
+      d->ingest_.get(), &d->bus_, [self](const std::string& company, const std::string& reason) {
+        self->QueueProvision(company, reason);
+      });
   d->workers_ = std::make_unique<pipeline::WorkerPool>(
       d->journal_.get(), static_cast<int>(c.workers),
-      [self](const journal::Job& job) { return self->RunJob(job); },
+      [self](const journal::Job& job) { return self->dispatcher_->Run(job); },
       pipeline::RetrySchedule{c.retry_initial, c.retry_max});
-  d->sweeper_ =
-      std::make_unique<pipeline::Sweeper>(d->root_.get(), d->journal_.get(), c.settle_time);
+  d->sweeper_ = std::make_unique<pipeline::Sweeper>(d->root_.get(), d->journal_.get(),
+                                                    d->journal_.get(), c.settle_time);
   d->intake_ = std::make_unique<intake::EventIntake>(
-      d->root_.get(), d->journal_.get(), d->catalog_.get(), &d->bus_,
+      d->root_.get(), d->journal_.get(), d->journal_.get(), d->catalog_.get(), &d->bus_,
       [self] { self->workers_->Wake(); },
       [self](const std::string& company) {
-        self->QueueProvision(company, "campaign folder created");
+        self->dispatcher_->QueueProvision(company, "campaign folder created");
       });
   d->notifier_ = std::make_unique<intake::NotifierService>(d->intake_.get());
   d->status_probe_ = std::make_unique<admin::LiveStatusProbe>(
@@ -179,21 +183,6 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   d->readiness_ =
       std::make_unique<admin::ReadinessMonitor>(d->status_probe_.get(), c.health_interval);
   return d;
-}
-
-pipeline::JobResult Daemon::RunJob(const journal::Job& job) {
-  pipeline::PipelineEvent started;
-  started.type = pipeline::EventType::kJobStarted;
-  started.job_id = job.id;
-  started.path = job.path;
-  started.company = job.company;
-  bus_.Publish(started);
-  if (job.kind == journal::JobKind::kProvision) {
-    // Left in the journal by an earlier version: provisioning has its own executor now.
-    QueueProvision(job.company, job.source);
-    return {pipeline::JobResult::Kind::kDone, "handed to the provisioning executor"};
-  }
-  return RunIngest(job);
 }
 
 void Daemon::QueueProvision(const std::string& company, const std::string& reason) {
@@ -248,50 +237,14 @@ absl::Status Daemon::RunProvision(const std::string& company,
   return absl::OkStatus();
 }
 
-pipeline::JobResult Daemon::RunIngest(const journal::Job& job) {
-  using Kind = pipeline::JobResult::Kind;
-  absl::StatusOr<pipeline::IngestOutcome> outcome = ingest_->Process(job);
-  pipeline::PipelineEvent e;
-  e.job_id = job.id;
-  e.path = job.path;
-  e.company = job.company;
-  if (!outcome.ok()) {
-    e.type = pipeline::EventType::kJobRetry;
-    e.message = std::string(outcome.status().message());
-    bus_.Publish(e);
-    return {Kind::kRetry, std::string(outcome.status().message())};
-  }
-  const v1::IngestReport& report = outcome->report;
-  e.campaign = report.campaign();
-  e.device = report.folder_serial();
-  e.message = outcome->summary;
-  e.points = report.counts().points();
-  if (outcome->ignored) {
-    e.type = pipeline::EventType::kEventIgnored;
-    PV_LOG_INFO("ingest", "job %d %s: %s", job.id, job.path, outcome->summary);
-  } else if (report.status() == v1::INGEST_STATUS_INGESTED) {
-    e.type = pipeline::EventType::kFileIngested;
-    PV_LOG_INFO("ingest", "%s/%s/%s/%s: %s -> %s", report.company(), report.campaign(),
-                report.folder_serial(), fs::path(report.path()).filename().string(),
-                outcome->summary, report.final_path());
-  } else {
-    e.type = pipeline::EventType::kFileRejected;
-    PV_LOG_WARN("ingest", "%s/%s/%s/%s: %s -> %s", report.company(), report.campaign(),
-                report.folder_serial(), fs::path(report.path()).filename().string(),
-                outcome->summary, report.final_path());
-  }
-  bus_.Publish(e);
-  if (outcome->new_channels > 0) {
-    QueueProvision(report.company(),
-                   absl::StrCat(outcome->new_channels, " new channel(s) in ", report.campaign()));
-  }
-  return {Kind::kDone, outcome->summary};
-}
-
 absl::Status Daemon::StartPipeline() {
-  absl::StatusOr<int64_t> resumed = journal_->RequeueRunning();
+  // Only jobs left by a process of this machine that is gone: a live daemon sharing the
+  // journal keeps its claims.
+  absl::StatusOr<int64_t> resumed = journal_->RecoverAbandoned();
   if (!resumed.ok()) return resumed.status();
-  if (*resumed > 0) PV_LOG_INFO("daemon", "resuming %d unfinished job(s)", *resumed);
+  if (*resumed > 0) {
+    PV_LOG_INFO("daemon", "resuming %d unfinished job(s) of a stopped process", *resumed);
+  }
   workers_->Start();
   if (scheduler_ != nullptr) scheduler_->Start();
   readiness_->Start();
@@ -327,8 +280,9 @@ absl::Status Daemon::StartAdminServer() {
   if (config_.admin_listen.empty()) return absl::OkStatus();
   absl::StatusOr<std::string> address = PrepareListenAddress(config_.admin_listen);
   if (!address.ok()) return address.status();
-  reprocessor_ = std::make_unique<admin::Reprocessor>(root_.get(), journal_.get(), catalog_.get(),
-                                                      &bus_, [this] { workers_->Wake(); });
+  reprocessor_ =
+      std::make_unique<admin::Reprocessor>(root_.get(), journal_.get(), journal_.get(),
+                                           catalog_.get(), &bus_, [this] { workers_->Wake(); });
   admin::AdminBackends backends;
   backends.journal = journal_.get();
   backends.catalog = catalog_.get();
@@ -412,15 +366,21 @@ void Daemon::BackgroundLoop() {
 }
 
 bool Daemon::Shutdown(absl::Duration grace) {
+  // One deadline for everything: the whole shutdown takes at most `grace`.
+  absl::Time deadline = absl::Now() + grace;
+  if (workers_) workers_->RequestStop();
   if (readiness_) readiness_->SetListener(nullptr);
   if (admin_server_) {
-    admin_server_->Shutdown(grace / 2);
+    admin_server_->Shutdown((deadline - absl::Now()) / 3);
     admin_server_.reset();
   }
-  bool probes_stopped = readiness_ == nullptr || readiness_->Stop(grace / 4);
+  bool probes_stopped =
+      readiness_ == nullptr ||
+      readiness_->Stop(std::max(deadline - absl::Now(), absl::ZeroDuration()) / 4);
   if (server_) {
+    absl::Duration left = std::max(deadline - absl::Now(), absl::ZeroDuration());
     server_->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(absl::ToInt64Milliseconds(grace) / 2));
+                      std::chrono::milliseconds(absl::ToInt64Milliseconds(left) / 2));
     server_.reset();
   }
   {
@@ -429,8 +389,11 @@ bool Daemon::Shutdown(absl::Duration grace) {
   }
   loop_cv_.notify_all();
   if (loop_.joinable()) loop_.join();
-  bool provisioning_stopped = scheduler_ == nullptr || scheduler_->Stop(grace / 2);
-  bool workers_stopped = workers_ == nullptr || workers_->Stop(grace);
+  bool provisioning_stopped =
+      scheduler_ == nullptr ||
+      scheduler_->Stop(std::max(deadline - absl::Now(), absl::ZeroDuration()) / 2);
+  bool workers_stopped =
+      workers_ == nullptr || workers_->Stop(std::max(deadline - absl::Now(), absl::ZeroDuration()));
   return provisioning_stopped && workers_stopped && probes_stopped;
 }
 

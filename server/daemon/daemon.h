@@ -24,10 +24,11 @@
 #include "server/daemon/config.h"
 #include "server/intake/event_intake.h"
 #include "server/intake/notifier_service.h"
-#include "server/journal/job_store.h"
+#include "server/journal/sqlite_journal.h"
 #include "server/lifecycle/data_root.h"
 #include "server/pipeline/event_bus.h"
 #include "server/pipeline/ingest_processor.h"
+#include "server/pipeline/job_dispatcher.h"
 #include "server/pipeline/sweeper.h"
 #include "server/pipeline/worker_pool.h"
 #include "server/provision/provision_store.h"
@@ -43,7 +44,8 @@ class Daemon {
   static absl::StatusOr<std::unique_ptr<Daemon>> Create(Config config);
   ~Daemon();
 
-  // Resumes unfinished jobs, starts the workers and the background loops (sweeper, spool).
+  // Releases the claims of a stopped process (this machine), starts the workers and the background
+  // loops (sweeper, spool).
   absl::Status StartPipeline();
   // Registers the notifier service (and, later, others) on `builder`.
   void RegisterNotifier(grpc::ServerBuilder* builder);
@@ -59,7 +61,7 @@ class Daemon {
   bool Shutdown(absl::Duration grace);
 
   const Config& config() const { return config_; }
-  journal::JobStore* journal() { return journal_.get(); }
+  journal::SqliteJournal* journal() { return journal_.get(); }
   catalog::Catalog* catalog() { return catalog_.get(); }
   pipeline::EventBus* bus() { return &bus_; }
   intake::EventIntake* intake() { return intake_.get(); }
@@ -72,8 +74,6 @@ class Daemon {
 
  private:
   explicit Daemon(Config config);
-  pipeline::JobResult RunJob(const journal::Job& job);
-  pipeline::JobResult RunIngest(const journal::Job& job);
   // Provisions `company` on the provisioning executor's thread (never an ingest worker).
   absl::Status RunProvision(const std::string& company, provision::ProvisionScheduler::Mode mode);
   // Asks the provisioning executor for `company` (merged with a waiting run; one more run when
@@ -84,13 +84,14 @@ class Daemon {
 
   Config config_;
   absl::Time started_;
-  std::unique_ptr<journal::JobStore> journal_;
+  std::unique_ptr<journal::SqliteJournal> journal_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<lifecycle::DataRoot> root_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<sink::InfluxWriter> influx_;
   pipeline::EventBus bus_;
   std::unique_ptr<pipeline::IngestProcessor> ingest_;
+  std::unique_ptr<pipeline::JobDispatcher> dispatcher_;
   std::unique_ptr<pipeline::WorkerPool> workers_;
   std::unique_ptr<pipeline::Sweeper> sweeper_;
   std::unique_ptr<provision::SqliteProvisionStore> provision_store_;

@@ -7,12 +7,13 @@
 
 namespace powerview::intake {
 
-EventIntake::EventIntake(const lifecycle::DataRoot* root, journal::JobStore* store,
-                         catalog::Catalog* catalog, pipeline::EventBus* bus,
-                         std::function<void()> on_queued,
+EventIntake::EventIntake(const lifecycle::DataRoot* root, journal::JobQueue* queue,
+                         journal::Ledger* ledger, catalog::Catalog* catalog,
+                         pipeline::EventBus* bus, std::function<void()> on_queued,
                          std::function<void(const std::string&)> on_campaign)
     : root_(root),
-      store_(store),
+      queue_(queue),
+      ledger_(ledger),
       catalog_(catalog),
       bus_(bus),
       on_queued_(std::move(on_queued)),
@@ -87,7 +88,7 @@ absl::Status EventIntake::Accept(const proto::FsEvent& event) {
     return absl::OkStatus();  // download, ssh_cmd, pre-*: nothing for PowerView to do
   }
   record.outcome = outcome;
-  if (absl::Status s = store_->RecordEvent(record); !s.ok()) {
+  if (absl::Status s = ledger_->RecordEvent(record); !s.ok()) {
     // The job (if any) is already durable; the event log is informative.
     PV_LOG_WARN("intake", "event log write failed: %s", s.message());
   }
@@ -119,7 +120,7 @@ absl::Status EventIntake::QueueIngest(const proto::FsEvent& event, const std::st
   // A re-delivered event is the same job; a later upload of the same path is a new one.
   job.dedupe_key =
       absl::StrCat("event:", file->path, "|", event.file_size(), "|", event.timestamp());
-  absl::StatusOr<journal::EnqueueResult> queued = store_->Enqueue(job);
+  absl::StatusOr<journal::EnqueueResult> queued = queue_->Enqueue(job);
   if (!queued.ok()) return queued.status();
   if (queued->created) {
     bool known;

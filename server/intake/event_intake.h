@@ -15,7 +15,8 @@
 #include "absl/status/status.h"
 #include "notifier.pb.h"
 #include "server/catalog/catalog.h"
-#include "server/journal/job_store.h"
+#include "server/journal/job_queue.h"
+#include "server/journal/ledger.h"
 #include "server/lifecycle/data_root.h"
 #include "server/pipeline/event_bus.h"
 
@@ -25,8 +26,8 @@ class EventIntake {
  public:
   // Nothing is owned; all must outlive the intake. `on_queued` runs after a job is durable
   // (wakes the workers); `on_campaign` after a campaign folder is created (provisioning).
-  EventIntake(const lifecycle::DataRoot* root, journal::JobStore* store, catalog::Catalog* catalog,
-              pipeline::EventBus* bus, std::function<void()> on_queued,
+  EventIntake(const lifecycle::DataRoot* root, journal::JobQueue* queue, journal::Ledger* ledger,
+              catalog::Catalog* catalog, pipeline::EventBus* bus, std::function<void()> on_queued,
               std::function<void(const std::string& company)> on_campaign);
 
   // OK means the event is recorded (and its job durable). An error means nothing was kept and
@@ -39,7 +40,8 @@ class EventIntake {
                            std::string* outcome);
 
   const lifecycle::DataRoot* root_;
-  journal::JobStore* store_;
+  journal::JobQueue* queue_;
+  journal::Ledger* ledger_;
   catalog::Catalog* catalog_;
   pipeline::EventBus* bus_;
   std::function<void()> on_queued_;

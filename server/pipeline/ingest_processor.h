@@ -8,7 +8,7 @@
 #include "absl/status/statusor.h"
 #include "powerview/v1/models.pb.h"
 #include "server/catalog/catalog.h"
-#include "server/journal/job_store.h"
+#include "server/journal/job.h"
 #include "server/lifecycle/data_root.h"
 #include "server/parse/mv2_parser.h"
 #include "server/sink/batch_sink.h"

@@ -11,8 +11,9 @@ namespace powerview::pipeline {
 
 namespace fs = std::filesystem;
 
-Sweeper::Sweeper(const lifecycle::DataRoot* root, journal::JobStore* store, absl::Duration settle)
-    : root_(root), store_(store), settle_(settle) {}
+Sweeper::Sweeper(const lifecycle::DataRoot* root, journal::JobQueue* queue, journal::Ledger* ledger,
+                 absl::Duration settle)
+    : root_(root), queue_(queue), ledger_(ledger), settle_(settle) {}
 
 absl::StatusOr<SweepResult> Sweeper::Scan(absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -53,7 +54,7 @@ absl::StatusOr<SweepResult> Sweeper::Scan(absl::Time now) {
       ++result.still_changing;
       continue;
     }
-    absl::StatusOr<bool> known = store_->KnowsFile(file->path, seen.size, seen.mtime_ns);
+    absl::StatusOr<bool> known = ledger_->KnowsFile(file->path, seen.size, seen.mtime_ns);
     if (!known.ok()) return known.status();
     if (*known) continue;
     journal::NewJob job;
@@ -63,7 +64,7 @@ absl::StatusOr<SweepResult> Sweeper::Scan(absl::Time now) {
     job.size = seen.size;
     job.source = "sweep";
     job.dedupe_key = absl::StrCat("sweep:", file->path, "|", seen.size, "|", seen.mtime_ns);
-    absl::StatusOr<journal::EnqueueResult> queued = store_->Enqueue(job);
+    absl::StatusOr<journal::EnqueueResult> queued = queue_->Enqueue(job);
     if (!queued.ok()) return queued.status();
     if (queued->created) {
       ++result.queued;

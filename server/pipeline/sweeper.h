@@ -11,7 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/journal/job_store.h"
+#include "server/journal/job_queue.h"
+#include "server/journal/ledger.h"
 #include "server/lifecycle/data_root.h"
 
 namespace powerview::pipeline {
@@ -24,9 +25,10 @@ struct SweepResult {
 
 class Sweeper {
  public:
-  // Not owned; both must outlive the sweeper. A file is stable when its size and modification
+  // Not owned; all must outlive the sweeper. A file is stable when its size and modification
   // time equal those of the previous scan, or when it was last modified more than `settle` ago.
-  Sweeper(const lifecycle::DataRoot* root, journal::JobStore* store, absl::Duration settle);
+  Sweeper(const lifecycle::DataRoot* root, journal::JobQueue* queue, journal::Ledger* ledger,
+          absl::Duration settle);
 
   // One scan. Thread-safe (scans are serialised).
   absl::StatusOr<SweepResult> Scan(absl::Time now);
@@ -37,7 +39,8 @@ class Sweeper {
     int64_t mtime_ns;
   };
   const lifecycle::DataRoot* root_;
-  journal::JobStore* store_;
+  journal::JobQueue* queue_;
+  journal::Ledger* ledger_;
   absl::Duration settle_;
   std::mutex mu_;
   std::map<std::string, Seen> previous_;

@@ -16,16 +16,18 @@ absl::Duration BackoffFor(int attempts, const RetrySchedule& schedule) {
   return delay * jitter(rng);
 }
 
-WorkerPool::WorkerPool(journal::JobStore* store, int workers, Runner runner, RetrySchedule schedule)
-    : store_(store),
+WorkerPool::WorkerPool(journal::JobQueue* queue, int workers, Runner runner, RetrySchedule schedule)
+    : queue_(queue),
       workers_(workers < 1 ? 1 : workers),
       runner_(std::move(runner)),
-      schedule_(schedule) {}
+      schedule_(schedule),
+      active_(static_cast<size_t>(workers_)) {}
 
 WorkerPool::~WorkerPool() { Stop(absl::Seconds(30)); }
 
 void WorkerPool::Start() {
   for (int i = 0; i < workers_; ++i) threads_.emplace_back([this, i] { Loop(i); });
+  renewer_ = std::thread([this] { RenewLoop(); });
 }
 
 void WorkerPool::Wake() {
@@ -33,24 +35,61 @@ void WorkerPool::Wake() {
   ++wake_generation_;
 }
 
+int WorkerPool::busy() const {
+  absl::MutexLock lock(&mu_);
+  return busy_;
+}
+
+void WorkerPool::RequestStop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  ++wake_generation_;
+}
+
 bool WorkerPool::Stop(absl::Duration grace) {
+  absl::Time deadline = absl::Now() + grace;
+  bool idle;
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_ && threads_.empty()) return busy_.load() == 0;
     stopping_ = true;
     ++wake_generation_;
+    if (stopped_) return busy_ == 0;
+    stopped_ = true;
+    auto no_job_running = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return busy_ == 0; };
+    idle = mu_.AwaitWithDeadline(absl::Condition(&no_job_running), deadline);
   }
-  absl::Time deadline = absl::Now() + grace;
-  while (busy_.load() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  if (renewer_.joinable()) renewer_.join();
   for (std::thread& t : threads_) {
-    if (busy_.load() == 0) {
+    // A worker inside a job that outlived the grace cannot be joined: it is left to the
+    // process's end. Its lease is released at the next start (or expires).
+    if (idle) {
       t.join();
     } else {
-      t.detach();  // still inside a job; its journal entry stays 'running' and is resumed later
+      t.detach();
     }
   }
   threads_.clear();
-  return busy_.load() == 0;
+  return idle;
+}
+
+void WorkerPool::RenewLoop() {
+  absl::Duration period = queue_->lease_time() / 3;
+  while (true) {
+    std::vector<journal::Lease> held;
+    {
+      absl::MutexLock lock(&mu_);
+      auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), period)) return;
+      for (const std::optional<journal::Lease>& lease : active_) {
+        if (lease) held.push_back(*lease);
+      }
+    }
+    for (journal::Lease& lease : held) {
+      if (absl::Status s = queue_->Renew(lease); !s.ok()) {
+        PV_LOG_ERROR("worker", "job %d: cannot renew its claim: %s", lease.job.id, s.message());
+      }
+    }
+  }
 }
 
 void WorkerPool::Loop(int index) {
@@ -61,42 +100,70 @@ void WorkerPool::Loop(int index) {
       if (stopping_) return;
       generation = wake_generation_;
     }
-    absl::StatusOr<std::optional<journal::Job>> claimed = store_->Claim(absl::Now());
+    absl::StatusOr<std::optional<journal::Lease>> claimed = queue_->Claim(absl::Now());
     if (!claimed.ok()) {
       PV_LOG_ERROR("worker", "cannot read the journal: %s", claimed.status().message());
     }
     if (!claimed.ok() || !claimed->has_value()) {
-      // Idle: sleep until woken, or poll for jobs whose retry time has come.
+      // Idle: sleep until woken, or look again for jobs whose retry time has come.
       absl::MutexLock lock(&mu_);
-      auto woken = [this, generation]() { return stopping_ || wake_generation_ != generation; };
+      auto woken = [this, generation]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stopping_ || wake_generation_ != generation;
+      };
       mu_.AwaitWithTimeout(absl::Condition(&woken), absl::Seconds(1));
       continue;
     }
-    journal::Job job = std::move(**claimed);
-    ++busy_;
-    JobResult result = runner_(job);
-    absl::Status recorded;
-    switch (result.kind) {
-      case JobResult::Kind::kDone:
-        recorded = store_->Complete(job.id, result.message);
-        break;
-      case JobResult::Kind::kFailed:
-        recorded = store_->Fail(job.id, result.message);
-        break;
-      case JobResult::Kind::kRetry: {
-        absl::Duration delay = BackoffFor(job.attempts, schedule_);
-        PV_LOG_WARN("worker", "job %d (%s) waits %s before attempt %d: %s", job.id, job.path,
-                    absl::FormatDuration(absl::Trunc(delay, absl::Seconds(1))), job.attempts + 1,
-                    result.message);
-        recorded = store_->Retry(job.id, absl::Now() + delay, result.message);
-        break;
+    journal::Lease lease = std::move(**claimed);
+    bool stop;
+    {
+      absl::MutexLock lock(&mu_);
+      stop = stopping_;
+      if (!stop) {
+        ++busy_;
+        active_[static_cast<size_t>(index)] = lease;
       }
     }
-    if (!recorded.ok()) {
-      PV_LOG_ERROR("worker", "job %d: cannot record its result: %s", job.id, recorded.message());
+    if (stop) {
+      // Claimed while the pool was stopping: give it back untouched, runnable at once.
+      if (absl::Status s = queue_->Release(lease); !s.ok()) {
+        PV_LOG_ERROR("worker", "job %d: cannot give it back: %s", lease.job.id, s.message());
+      }
+      return;
     }
+    JobResult result = runner_(lease.job);
+    {
+      // The renewer may have extended the lease meanwhile; only the token matters to finish.
+      absl::MutexLock lock(&mu_);
+      active_[static_cast<size_t>(index)].reset();
+    }
+    Record(lease, result);
+    absl::MutexLock lock(&mu_);
     --busy_;
-    (void)index;
+  }
+}
+
+void WorkerPool::Record(const journal::Lease& lease, const JobResult& result) {
+  const journal::Job& job = lease.job;
+  absl::Status recorded;
+  switch (result.kind) {
+    case JobResult::Kind::kDone:
+      recorded = queue_->Complete(lease, result.message);
+      break;
+    case JobResult::Kind::kFailed:
+      recorded = queue_->Fail(lease, result.message);
+      break;
+    case JobResult::Kind::kRetry: {
+      absl::Duration delay =
+          result.retry_after ? *result.retry_after : BackoffFor(job.attempts, schedule_);
+      PV_LOG_WARN("worker", "job %d (%s) waits %s before attempt %d: %s", job.id, job.path,
+                  absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(100))),
+                  job.attempts + 1, result.message);
+      recorded = queue_->Retry(lease, absl::Now() + delay, result.message);
+      break;
+    }
+  }
+  if (!recorded.ok()) {
+    PV_LOG_ERROR("worker", "job %d: cannot record its result: %s", job.id, recorded.message());
   }
 }
 

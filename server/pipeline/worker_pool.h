@@ -1,19 +1,20 @@
-// A fixed pool of threads that take jobs from the journal and run them. A job that must wait
-// (InfluxDB down, Grafana down) goes back to the journal with an exponential backoff; nothing
-// is dropped.
+// A fixed pool of threads that claim jobs from the queue and run them. A claim is a lease that
+// the pool renews while the job runs; a job that must wait (InfluxDB down, Grafana down) goes
+// back to the queue with an exponential backoff; nothing is dropped.
 #ifndef POWERVIEW_SERVER_PIPELINE_WORKER_POOL_H_
 #define POWERVIEW_SERVER_PIPELINE_WORKER_POOL_H_
 
-#include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/journal/job_store.h"
+#include "server/journal/job_queue.h"
 
 namespace powerview::pipeline {
 
@@ -21,6 +22,8 @@ namespace powerview::pipeline {
 struct JobResult {
   enum class Kind { kDone, kRetry, kFailed } kind = Kind::kDone;
   std::string message;  // outcome (done) or error (retry, failed)
+  // kRetry only: when set, the job runs again after this delay instead of the backoff.
+  std::optional<absl::Duration> retry_after;
 };
 
 struct RetrySchedule {
@@ -35,35 +38,46 @@ class WorkerPool {
  public:
   using Runner = std::function<JobResult(const journal::Job&)>;
 
-  // `store` is not owned and must outlive the pool. `runner` is called concurrently from
+  // `queue` is not owned and must outlive the pool. `runner` is called concurrently from
   // `workers` threads.
-  WorkerPool(journal::JobStore* store, int workers, Runner runner, RetrySchedule schedule = {});
+  WorkerPool(journal::JobQueue* queue, int workers, Runner runner, RetrySchedule schedule = {});
   ~WorkerPool();
 
   void Start();
   // Wakes an idle worker (a job was queued).
   void Wake();
-  // Stops claiming new jobs and waits up to `grace` for running jobs. Jobs still running after
-  // that stay 'running' in the journal and run again at the next start. Returns false when
-  // such jobs remain: their threads still use the stages, so the process must then end
-  // without destroying them (see powerviewd's main).
+  // Stops claiming new jobs; returns at once. A job claimed after this goes straight back to
+  // the queue without running.
+  void RequestStop();
+  // RequestStop, then waits up to `grace` for running jobs. Jobs still running after that keep
+  // their claim until their lease expires (or the next start releases it). Returns false when
+  // such jobs remain: their threads still use the stages, so the process must then end without
+  // destroying them (see powerviewd's main).
   bool Stop(absl::Duration grace);
 
   int workers() const { return workers_; }
-  int busy() const { return busy_.load(); }
+  int busy() const;
 
  private:
   void Loop(int index);
+  // Renews the leases of running jobs every lease_time / 3 until the pool stops.
+  void RenewLoop();
+  void Record(const journal::Lease& lease, const JobResult& result);
 
-  journal::JobStore* store_;
-  int workers_;
+  journal::JobQueue* queue_;
+  const int workers_;
   Runner runner_;
   RetrySchedule schedule_;
   std::vector<std::thread> threads_;
-  absl::Mutex mu_;
-  int64_t wake_generation_ = 0;
-  bool stopping_ = false;
-  std::atomic<int> busy_{0};
+  std::thread renewer_;
+
+  mutable absl::Mutex mu_;
+  int64_t wake_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  int busy_ ABSL_GUARDED_BY(mu_) = 0;
+  // The lease each worker holds, by worker index.
+  std::vector<std::optional<journal::Lease>> active_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace powerview::pipeline

@@ -17,7 +17,7 @@ AdminHarness::AdminHarness() {
   dir = fs::temp_directory_path() / absl::StrCat("pv-admin-", getpid(), "-", ++counter);
   fs::remove_all(dir);
   fs::create_directories(dir / "data");
-  auto opened_journal = journal::OpenSqliteJobStore((dir / "powerview.db").string());
+  auto opened_journal = journal::SqliteJournal::Open((dir / "powerview.db").string());
   EXPECT_TRUE(opened_journal.ok()) << opened_journal.status();
   journal = std::move(*opened_journal);
   auto opened_catalog = catalog::OpenSqliteCatalog((dir / "powerview.db").string());
@@ -27,8 +27,8 @@ AdminHarness::AdminHarness() {
   EXPECT_TRUE(opened_root.ok()) << opened_root.status();
   data_root = std::make_unique<lifecycle::DataRoot>(std::move(*opened_root));
   root = data_root->root();
-  reprocessor = std::make_unique<Reprocessor>(data_root.get(), journal.get(), catalog.get(), &bus,
-                                              [this] { ++wakes; });
+  reprocessor = std::make_unique<Reprocessor>(data_root.get(), journal.get(), journal.get(),
+                                              catalog.get(), &bus, [this] { ++wakes; });
   probe.influx = {true, true, "http://127.0.0.1:8086", "1.6.7", "", absl::Milliseconds(2)};
   probe.workers = {2, 1};
 }

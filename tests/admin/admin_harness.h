@@ -14,7 +14,7 @@
 #include "server/admin/reprocessor.h"
 #include "server/admin/status_probe.h"
 #include "server/catalog/catalog.h"
-#include "server/journal/job_store.h"
+#include "server/journal/sqlite_journal.h"
 #include "server/lifecycle/data_root.h"
 #include "server/pipeline/event_bus.h"
 
@@ -54,7 +54,7 @@ class AdminHarness {
   std::string root;  // canonical data root
   std::string address;
   AdminServerOptions options;
-  std::unique_ptr<journal::JobStore> journal;
+  std::unique_ptr<journal::SqliteJournal> journal;
   std::unique_ptr<catalog::Catalog> catalog;
   std::unique_ptr<lifecycle::DataRoot> data_root;
   pipeline::EventBus bus;

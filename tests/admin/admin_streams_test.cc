@@ -226,12 +226,12 @@ TEST(AdminWatch, ServerShutdownEndsTheStream) {
 }
 
 // Claims and completes every runnable job, as workers would.
-int RunAllJobs(journal::JobStore* journal) {
+int RunAllJobs(journal::JobQueue* journal) {
   int ran = 0;
   while (true) {
     auto job = journal->Claim(absl::Now());
     if (!job.ok() || !job->has_value()) return ran;
-    EXPECT_TRUE(journal->Complete((*job)->id, "ingested: 1 points, 1 rows").ok());
+    EXPECT_TRUE(journal->Complete(**job, "ingested: 1 points, 1 rows").ok());
     ++ran;
   }
 }

@@ -73,7 +73,7 @@ for f in /usr/lib/systemd/system/powerviewd.service /usr/lib/tmpfiles.d/powervie
 done
 [ "$(in_root stat -c '%a %U:%G' "/etc/powerview/powerview.env")" = "640 root:powerview" ] ||
   fail "powerview.env: $(in_root stat -c '%a %U:%G' "/etc/powerview/powerview.env")"
-[ "$(in_root stat -c '%a %U:%G' "/etc/powerview/plugin.conf")" = "640 root:sftpgo" ] ||
+[ "$(in_root stat -c '%a %U:%G' "/etc/powerview/plugin.conf")" = "640 root:powerview" ] ||
   fail "plugin.conf: $(in_root stat -c '%a %U:%G' "/etc/powerview/plugin.conf")"
 # Every Documentation= of the unit is a file the package installed.
 grep '^Documentation=' "$root/usr/lib/systemd/system/powerviewd.service" | sed 's|^Documentation=file://||' |
@@ -100,6 +100,13 @@ done
 acl /srv/sftpgo | grep -qx 'user:powerview:--x' || fail "powerview cannot reach the data root"
 acl /run/powerview | grep -qx 'user:sftpgo:rwx' || fail "/run/powerview ACL: $(acl /run/powerview)"
 acl /var/lib/powerview/spool | grep -qx 'user:sftpgo:rwx' || fail "spool ACL"
+# SFTPGo's user reads the plugin's settings, not the standalone daemon's.
+in_root setpriv --reuid=sftpgo --regid=sftpgo --init-groups cat /etc/powerview/plugin.conf >/dev/null ||
+  fail "sftpgo cannot read plugin.conf"
+! in_root setpriv --reuid=sftpgo --regid=sftpgo --init-groups cat /etc/powerview/powerview.env \
+  >/dev/null 2>&1 || fail "sftpgo can read powerview.env"
+in_root setpriv --reuid=powerview --regid=powerview --init-groups cat /etc/powerview/powerview.env \
+  >/dev/null || fail "powerview cannot read powerview.env"
 
 step "unit enabled, not started"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/powerviewd.service" ] || fail "not enabled"
