@@ -52,7 +52,7 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 # Debian 12's runtime libraries (scripts/debian-root.sh installs the same list). The versions are
 # the ones the build links against; dpkg-shlibdeps is not used because it needs a debian/ tree.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1, libgrpc++1.51, libgrpc29, libprotobuf32, libabsl20220623, libcurl4 (>= 7.88), libsqlite3-0 (>= 3.40), libssl3, zlib1g, adduser, tzdata, ca-certificates")
+    "libc6 (>= 2.36), libstdc++6 (>= 12), libgcc-s1, libgrpc++1.51, libgrpc29, libprotobuf32, libabsl20220623, libcurl4 (>= 7.88), libnghttp2-14, libsqlite3-0 (>= 3.40), libssl3, zlib1g, adduser, tzdata, ca-certificates")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "influxdb")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${PROJECT_SOURCE_DIR}/deploy/debian/conffiles"

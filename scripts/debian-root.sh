@@ -9,7 +9,7 @@ cache=${1:-${POWERVIEW_CACHE_DIR:-/var/cache/powerview-test}}
 mirror=${POWERVIEW_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # systemd for systemd-analyze and systemd-tmpfiles; acl to read back the ACLs tmpfiles sets;
 # the rest is what the package depends on (kept in step with CPACK_DEBIAN_PACKAGE_DEPENDS).
-include=systemd,adduser,acl,ca-certificates,tzdata,libgrpc++1.51,libgrpc29,libprotobuf32,libabsl20220623,libcurl4,libsqlite3-0,libssl3,zlib1g
+include=systemd,adduser,acl,ca-certificates,tzdata,libgrpc++1.51,libgrpc29,libprotobuf32,libabsl20220623,libcurl4,libnghttp2-14,libsqlite3-0,libssl3,zlib1g
 key=$(printf '%s %s' "$include" "$mirror" | sha256sum | cut -c1-12)
 tarball="$cache/bookworm-$key.tar"
 if [ -s "$tarball" ]; then echo "$tarball"; exit 0; fi

@@ -11,6 +11,7 @@ demo_packages=(
   build-essential cmake ninja-build ccache pkg-config ca-certificates curl tzdata
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libcurl4-openssl-dev rapidjson-dev libsqlite3-dev libssl-dev zlib1g-dev
+  libnghttp2-dev
   influxdb
 )
 # The tests, on top of the demo's packages (add test tools here).

@@ -3,6 +3,7 @@
 //       --start 2025-01-01T00:00:00 (--days D | --rows R) --interval 10m --serial 02000800
 //       [--power-off-every N] [--truncate] [--dst] [--seed S]
 //   powerview-gen tree DIR
+//   powerview-gen fleet DIR [--loggers N --companies C ...]
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "client/gen/demo_tree.h"
+#include "client/gen/fleet.h"
 #include "client/gen/mv2_generator.h"
 #include "server/common/flags.h"
 
@@ -85,12 +87,59 @@ int RunTree(const std::vector<std::string>& args) {
   return 0;
 }
 
+int RunFleet(const std::vector<std::string>& args) {
+  powerview::gen::FleetOptions o;
+  o.file.format = "v003";
+  o.file.master = "tri";
+  o.file.slaves = 1;
+  std::string start = "2026-01-21T00:00:00";
+  int64_t loggers = o.loggers, companies = o.companies, slaves = o.file.slaves, seed = 1;
+  FlagSet flags("powerview-gen fleet", "DIR [flags]",
+                "Writes one daily file per logger under DIR/<company>/<campaign>/<serial>/, each\n"
+                "logger with its own serial, loggers spread over the companies in turn. Prints\n"
+                "one line per file: path, bytes, points (tab-separated).");
+  flags.Int("loggers", &loggers, "number of loggers (one file each)");
+  flags.Int("companies", &companies, "companies the loggers belong to (fleet0001, ...)");
+  flags.String("campaign", &o.campaign, "campaign folder of every logger");
+  flags.Int("first-serial", &o.first_serial, "serial of the first logger; the next ones follow");
+  flags.String("format", &o.file.format, "v002 or v003");
+  flags.String("master", &o.file.master, "tri or mono");
+  flags.Int("slaves", &slaves, "slave devices per logger, 6 channels each");
+  flags.String("start", &start, "first timestamp of every file, YYYY-MM-DDTHH:MM:SS");
+  flags.Int("rows", &o.file.rows, "measurement rows per file");
+  flags.Duration("interval", &o.file.interval, "time between rows");
+  flags.Int("seed", &seed, "random seed of the first logger");
+  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args);
+  if (!positional.ok())
+    return absl::IsCancelled(positional.status()) ? 0 : Fail(positional.status());
+  if (positional->size() != 1) return Fail(absl::InvalidArgumentError("need exactly one DIR"));
+  if (!absl::ParseCivilTime(start, &o.file.start)) {
+    return Fail(absl::InvalidArgumentError("bad --start, want YYYY-MM-DDTHH:MM:SS"));
+  }
+  if (loggers < 1 || loggers > 1000000 || companies < 1 || slaves < 0 || slaves > 64) {
+    return Fail(absl::InvalidArgumentError(
+        "--loggers must be 1..1000000, --companies at least 1, --slaves 0..64"));
+  }
+  o.loggers = static_cast<int>(loggers);
+  o.companies = static_cast<int>(companies);
+  o.file.slaves = static_cast<int>(slaves);
+  o.file.seed = static_cast<uint64_t>(seed);
+  auto files = powerview::gen::WriteFleet(o, (*positional)[0]);
+  if (!files.ok()) return Fail(files.status());
+  for (const powerview::gen::FleetFile& f : *files) {
+    std::printf("%s\t%lld\t%lld\n", f.path.c_str(), static_cast<long long>(f.bytes),
+                static_cast<long long>(f.points));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string usage =
       "Usage: powerview-gen file OUT [flags]   one MV2 file (see powerview-gen file --help)\n"
-      "       powerview-gen tree DIR           a small demo data root\n";
+      "       powerview-gen tree DIR           a small demo data root\n"
+      "       powerview-gen fleet DIR [flags]  one daily file per logger of a fleet\n";
   if (argc < 2) {
     std::fputs(usage.c_str(), stderr);
     return 1;
@@ -99,6 +148,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "file") return RunFile(args);
   if (command == "tree") return RunTree(args);
+  if (command == "fleet") return RunFleet(args);
   if (command == "--help" || command == "-h") {
     std::fputs(usage.c_str(), stdout);
     return 0;

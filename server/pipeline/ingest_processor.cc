@@ -81,7 +81,11 @@ bool IsTransient(const absl::Status& status) {
 
 IngestProcessor::IngestProcessor(const lifecycle::DataRoot* root, sink::InfluxWriter* writer,
                                  catalog::Catalog* catalog, IngestSettings settings)
-    : root_(root), writer_(writer), catalog_(catalog), settings_(std::move(settings)) {}
+    : root_(root), writer_(writer), catalog_(catalog), settings_(std::move(settings)) {
+  if (!settings_.meta_bucket.empty()) {
+    summaries_ = std::make_unique<sink::GroupWriter>(writer_, settings_.meta_bucket);
+  }
+}
 
 absl::StatusOr<IngestOutcome> IngestProcessor::Process(const journal::Job& job) {
   absl::Time started = absl::Now();
@@ -172,10 +176,13 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Finish(const lifecycle::FileLocat
   absl::Time started =
       absl::FromUnixMillis(TimeUtil::TimestampToMilliseconds(report.started_time()));
   // The summary point is part of the job: if InfluxDB cannot take it, the job runs again
-  // (re-writing the same points is harmless).
+  // (re-writing the same points is harmless). If InfluxDB refuses it for good, the report says
+  // so.
   if (absl::Status s = WriteSummaryPoint(report, absl::Now() - started); !s.ok()) {
     if (IsTransient(s)) return s;
-    PV_LOG_WARN("ingest", "summary point for %s not written: %s", file.relative, s.message());
+    PV_LOG_WARN("ingest", "summary point for %s refused: %s", file.relative, s.message());
+    report.add_warnings(absl::StrCat("the summary point (", settings_.meta_bucket,
+                                     ", tsv_parser_file) was not stored: ", s.message()));
   }
   bool ingested = report.status() == v1::INGEST_STATUS_INGESTED;
   // The report and the catalog are written before the file moves, so that whoever sees the
@@ -234,7 +241,7 @@ absl::StatusOr<IngestOutcome> IngestProcessor::Finish(const lifecycle::FileLocat
 
 absl::Status IngestProcessor::WriteSummaryPoint(const v1::IngestReport& report,
                                                 absl::Duration took) {
-  if (settings_.meta_bucket.empty()) return absl::OkStatus();
+  if (summaries_ == nullptr) return absl::OkStatus();
   if (absl::Status s = writer_->EnsureBucket(settings_.meta_bucket); !s.ok()) return s;
   const v1::IngestCounts& c = report.counts();
   std::string line = absl::StrCat(
@@ -247,9 +254,8 @@ absl::Status IngestProcessor::WriteSummaryPoint(const v1::IngestReport& report,
       "i,nb_invalid_timestamps=", c.invalid_timestamps(),
       "i,nb_invalid_values=", c.invalid_values(), "i,nb_power_off_markers=", c.power_off_markers(),
       "i,nb_invalid_clock=", c.invalid_clock(), "i,nb_truncated_rows=", c.truncated_last_row(),
-      "i,duration_s=", absl::ToDoubleSeconds(took), " ", absl::ToUnixSeconds(absl::Now()), "\n");
-  sink::WriteStats stats;
-  return writer_->Write(settings_.meta_bucket, line, 1, &stats);
+      "i,duration_s=", absl::ToDoubleSeconds(took), " ", absl::ToUnixSeconds(absl::Now()));
+  return summaries_->Write(std::move(line));
 }
 
 }  // namespace powerview::pipeline

@@ -3,6 +3,7 @@
 #ifndef POWERVIEW_SERVER_PIPELINE_INGEST_PROCESSOR_H_
 #define POWERVIEW_SERVER_PIPELINE_INGEST_PROCESSOR_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -12,6 +13,7 @@
 #include "server/lifecycle/data_root.h"
 #include "server/parse/mv2_parser.h"
 #include "server/sink/batch_sink.h"
+#include "server/sink/group_writer.h"
 #include "server/sink/influx_writer.h"
 
 namespace powerview::pipeline {
@@ -59,6 +61,9 @@ class IngestProcessor {
   sink::InfluxWriter* writer_;
   catalog::Catalog* catalog_;
   IngestSettings settings_;
+  // The per-file summary points (meta_bucket): those of files finishing together share a
+  // request. Null without a meta bucket.
+  std::unique_ptr<sink::GroupWriter> summaries_;
 };
 
 // True for errors after which a job should wait and run again rather than fail the file.

@@ -86,7 +86,17 @@ void WorkerPool::RenewLoop() {
     }
     for (journal::Lease& lease : held) {
       if (absl::Status s = queue_->Renew(lease); !s.ok()) {
-        PV_LOG_ERROR("worker", "job %d: cannot renew its claim: %s", lease.job.id, s.message());
+        // The worker may have finished the job since `held` was taken: nothing was lost then.
+        bool still_held = false;
+        {
+          absl::MutexLock lock(&mu_);
+          for (const std::optional<journal::Lease>& active : active_) {
+            still_held |= active && active->job.id == lease.job.id && active->token == lease.token;
+          }
+        }
+        if (still_held) {
+          PV_LOG_ERROR("worker", "job %d: cannot renew its claim: %s", lease.job.id, s.message());
+        }
       }
     }
   }
