@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Starts or stops a private InfluxDB 1.x (Debian's influxd) on loopback, with all its state in
 # one folder. Used by the tests (ctest fixture `influxd`) and by the demo.
-#   influxd.sh start DIR PORT   -> waits until this server (not another one on PORT) answers;
-#                                  prints the URL. PORT+1 is its RPC port.
+#   influxd.sh start DIR PORT [auth] -> waits until this server (not another one on PORT)
+#                                       answers; prints the URL. PORT+1 is its RPC port. With
+#                                       `auth`, authentication is on (auth-enabled = true).
 #   influxd.sh stop DIR
 set -euo pipefail
-cmd=${1:?usage: influxd.sh start DIR PORT | stop DIR}
+cmd=${1:?usage: influxd.sh start DIR PORT [auth] | stop DIR}
 dir=${2:?state folder}
 case "$cmd" in
   start)
     port=${3:?port}
+    auth=false
+    case "${4:-}" in
+      "") ;;
+      auth) auth=true ;;
+      *) echo "unknown option '$4' (expected: auth)" >&2; exit 2 ;;
+    esac
     command -v influxd >/dev/null || { echo "influxd not found: apt-get install influxdb" >&2; exit 1; }
     if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
       echo "http://127.0.0.1:$port"; exit 0
@@ -29,6 +36,7 @@ bind-address = "127.0.0.1:$((port + 1))"
 [http]
   bind-address = "127.0.0.1:$port"
   log-enabled = false
+  auth-enabled = $auth
 [logging]
   level = "warn"
 CONF

@@ -95,6 +95,9 @@ std::string Dependency(const v1::DependencyStatus& d) {
   std::string text = absl::StrCat(d.url(), ": ", d.reachable() ? "reachable" : "UNREACHABLE");
   if (!d.version().empty()) absl::StrAppend(&text, ", version ", d.version());
   if (d.reachable()) absl::StrAppend(&text, ", ", FormatDuration(d.latency()));
+  if (!d.reachable() && d.has_unreachable_since_time()) {
+    absl::StrAppend(&text, " since ", FormatTime(d.unreachable_since_time()));
+  }
   if (!d.error().empty()) absl::StrAppend(&text, " (", d.error(), ")");
   return text;
 }
@@ -103,9 +106,13 @@ int RunStatus(const std::vector<std::string>& args) {
   AdminFlags admin;
   FlagSet flags("powerviewctl status", "[flags]",
                 "Shows powerviewd's state: the journal's queue, the workers, whether InfluxDB and\n"
-                "Grafana answer (probed now), versions and uptime." +
+                "Grafana answer (probed now) and since when they do not, versions and uptime.\n"
+                "With --check, exits 5 when InfluxDB or Grafana is unreachable (a readiness\n"
+                "check for systemd, compose or monitoring)." +
                     AdminHelpFooter());
   AddAdminFlags(&flags, &admin);
+  bool check = false;
+  flags.Bool("check", &check, "Exit 5 when a configured dependency is unreachable");
   int code = 0;
   if (!ParseAdminArgs("status", &flags, &admin, nullptr, args, 0, &code)) return code;
   absl::StatusOr<AdminConnection> conn = AdminConnection::Open(admin);
@@ -113,9 +120,10 @@ int RunStatus(const std::vector<std::string>& args) {
   v1::GetStatusResponse r;
   grpc::Status s = conn->stub()->GetStatus(conn->Context().get(), v1::GetStatusRequest(), &r);
   if (!s.ok()) return conn->Fail("status", s);
+  const int code_for_state = check && !r.ready() ? kExitNotReady : kExitOk;
   if (admin.output != Output::kTable) {
     PrintMessage(admin, r);
-    return kExitOk;
+    return code_for_state;
   }
   const v1::QueueStatus& q = r.queue();
   Table table({"powerviewd", absl::StrCat(r.version(), ", up ", FormatDuration(r.uptime()),
@@ -130,8 +138,9 @@ int RunStatus(const std::vector<std::string>& args) {
   table.Add({"data root", r.data_root()});
   table.Add({"versions", absl::StrCat("gRPC ", r.grpc_version(), ", protobuf ",
                                       r.protobuf_version(), ", SQLite ", r.sqlite_version())});
+  table.Add({"ready", r.ready() ? "yes" : "NO: a dependency is unreachable"});
   table.Print(stdout);
-  return kExitOk;
+  return code_for_state;
 }
 
 const bool kRegistered =

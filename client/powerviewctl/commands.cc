@@ -24,7 +24,8 @@ const char* ExitCodeTable() {
          "  4  refused: file rejected by the ingest rules (parse); apply refused because the\n"
          "     plan changed since it was shown, or not confirmed\n"
          "  5  not possible in the daemon's state: provisioning is not configured, the file\n"
-         "     already waits in its device folder\n";
+         "     already waits in its device folder; status --check: InfluxDB or Grafana is\n"
+         "     unreachable\n";
 }
 
 bool RegisterCommand(Command command) {

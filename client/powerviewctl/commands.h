@@ -38,9 +38,9 @@ inline constexpr int kExitUsage = 2;     // bad flags or arguments (also INVALID
 inline constexpr int kExitNotFound = 3;  // no such company, campaign, device, file, report, batch
 inline constexpr int kExitRefused = 4;   // file rejected by the ingest rules, apply refused
                                          // (plan changed since shown, or not confirmed)
-inline constexpr int kExitNotReady =
-    5;  // the daemon cannot do it in its state: provisioning
-        // not configured, file already waiting (FAILED_PRECONDITION)
+// The daemon cannot do it in its state (FAILED_PRECONDITION: provisioning not configured, file
+// already waiting), or `status --check`: InfluxDB or Grafana unreachable.
+inline constexpr int kExitNotReady = 5;
 inline constexpr int kExitPlanChanges = 2;  // `plan --detailed-exitcode`: the plan has changes
 
 // The table above, for --help texts.

@@ -40,6 +40,9 @@ class AdminServer {
   // The TCP port listened on (the chosen one for port 0); 0 on a Unix socket.
   int port() const { return port_; }
 
+  // The grpc.health.v1 service, for readiness names set by the daemon.
+  intake::HealthService* health() { return health_.get(); }
+
  private:
   AdminServer() = default;
 

@@ -24,6 +24,9 @@ void FillDependency(const DependencyHealth& h, v1::DependencyStatus* out) {
   out->set_version(h.version);
   out->set_error(h.error);
   if (h.configured) *out->mutable_latency() = ToDuration(h.latency);
+  if (h.configured && !h.reachable && h.since != absl::InfinitePast()) {
+    *out->mutable_unreachable_since_time() = ToTimestamp(h.since);
+  }
 }
 
 }  // namespace
@@ -252,6 +255,8 @@ grpc::Status AdminService::GetStatus(grpc::ServerContext* context,
   response->mutable_workers()->set_busy(load.busy);
   FillDependency(b_.probe->InfluxDb(), response->mutable_influxdb());
   FillDependency(b_.probe->Grafana(), response->mutable_grafana());
+  auto ready = [](const v1::DependencyStatus& d) { return !d.configured() || d.reachable(); };
+  response->set_ready(ready(response->influxdb()) && ready(response->grafana()));
   response->set_provisioning_configured(b_.provision != nullptr);
   response->set_data_root(b_.data_root);
   return grpc::Status::OK;

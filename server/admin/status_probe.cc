@@ -1,5 +1,7 @@
 #include "server/admin/status_probe.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -8,11 +10,13 @@
 namespace powerview::admin {
 
 LiveStatusProbe::LiveStatusProbe(sink::InfluxWriter* influx, HttpClient* http,
-                                 std::string grafana_url, const pipeline::WorkerPool* workers)
+                                 std::string grafana_url, const pipeline::WorkerPool* workers,
+                                 absl::Duration grafana_connect_timeout)
     : influx_(influx),
       http_(http),
       grafana_url_(absl::StripSuffix(grafana_url, "/")),
-      workers_(workers) {}
+      workers_(workers),
+      grafana_connect_timeout_(grafana_connect_timeout) {}
 
 DependencyHealth LiveStatusProbe::InfluxDb() {
   DependencyHealth health;
@@ -36,6 +40,7 @@ DependencyHealth LiveStatusProbe::Grafana() {
   HttpRequest request;
   request.url = grafana_url_ + "/api/health";
   request.timeout = absl::Seconds(5);
+  request.connect_timeout = std::min(grafana_connect_timeout_, request.timeout);
   absl::Time start = absl::Now();
   absl::StatusOr<HttpResponse> response = http_->Send(request);
   health.latency = absl::Now() - start;

@@ -19,6 +19,9 @@ struct DependencyHealth {
   std::string version;
   std::string error;
   absl::Duration latency;
+  // Since when the service has been in its current state (reachable or not), as far as
+  // PowerView saw it; InfinitePast when unknown.
+  absl::Time since = absl::InfinitePast();
 };
 
 struct WorkerLoad {
@@ -41,7 +44,8 @@ class LiveStatusProbe : public StatusProbe {
   // Nothing is owned; each pointer must outlive the probe. `http` is used for Grafana only;
   // `grafana_url` empty means Grafana is not configured. `workers` may be null.
   LiveStatusProbe(sink::InfluxWriter* influx, HttpClient* http, std::string grafana_url,
-                  const pipeline::WorkerPool* workers);
+                  const pipeline::WorkerPool* workers,
+                  absl::Duration grafana_connect_timeout = absl::Seconds(5));
 
   DependencyHealth InfluxDb() override;
   DependencyHealth Grafana() override;
@@ -52,6 +56,7 @@ class LiveStatusProbe : public StatusProbe {
   HttpClient* http_;
   std::string grafana_url_;
   const pipeline::WorkerPool* workers_;
+  absl::Duration grafana_connect_timeout_;
 };
 
 }  // namespace powerview::admin

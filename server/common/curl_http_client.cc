@@ -92,10 +92,15 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error);
     curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    auto millis = [](absl::Duration d) {
+      return static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
+    };
     if (request.timeout > absl::ZeroDuration()) {
-      long ms = static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(request.timeout)));
-      curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, ms);
-      curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, ms);
+      curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, millis(request.timeout));
+      curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, millis(request.timeout));
+    }
+    if (request.connect_timeout > absl::ZeroDuration()) {
+      curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, millis(request.connect_timeout));
     }
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, OnBody);
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);

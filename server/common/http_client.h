@@ -19,7 +19,10 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Whole exchange (connect, send, wait, receive); zero means none.
   absl::Duration timeout = absl::Seconds(30);
+  // Establishing the connection only (TCP and TLS); zero means the same as `timeout`.
+  absl::Duration connect_timeout = absl::ZeroDuration();
 };
 
 struct HttpResponse {

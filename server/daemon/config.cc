@@ -136,7 +136,8 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
                "InfluxDB URL as Grafana reaches it (default: --influxdb-url)",
                "GRAFANA_INFLUXDB_URL");
   flags.String("grafana-influxdb-user", &c.grafana_influx_user,
-               "InfluxDB 1.x user the Grafana datasources read with (empty: none)",
+               "InfluxDB 1.x user the Grafana datasources read with, created and granted READ "
+               "on the company's database; {company} makes one per company (empty: none)",
                "GRAFANA_INFLUXDB_USER");
   flags.String("grafana-influxdb-password", &c.grafana_influx_password,
                "Password of --grafana-influxdb-user", "GRAFANA_INFLUXDB_PASSWORD");
@@ -152,6 +153,73 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
   flags.Bool("provision", &c.provision,
              "Provision InfluxDB and Grafana when campaigns or channels appear",
              "POWERVIEW_PROVISION");
+  flags.Duration("reconcile-interval", &c.reconcile_interval,
+                 "How often every company is reconciled with InfluxDB and Grafana (also once at "
+                 "start; 0: only at start)",
+                 "POWERVIEW_RECONCILE_INTERVAL");
+  flags.Bool("reconcile-apply", &c.reconcile_apply,
+             "The periodic reconcile applies what differs (false: it only logs the plan)",
+             "POWERVIEW_RECONCILE_APPLY");
+  flags.Duration("provision-connect-timeout", &c.provision_connect_timeout,
+                 "Longest wait to connect to Grafana or InfluxDB when provisioning",
+                 "POWERVIEW_PROVISION_CONNECT_TIMEOUT");
+  flags.Duration("provision-timeout", &c.provision_timeout,
+                 "Longest wait for one provisioning HTTP call to Grafana or InfluxDB",
+                 "POWERVIEW_PROVISION_TIMEOUT");
+  flags.Duration("influxdb-connect-timeout", &c.influxdb_connect_timeout,
+                 "Longest wait to connect to InfluxDB when writing", "INFLUXDB_CONNECT_TIMEOUT");
+  flags.Duration("influxdb-timeout", &c.influxdb_timeout,
+                 "Longest wait for one InfluxDB write request", "INFLUXDB_TIMEOUT");
+  flags.Bool("provision-takeover", &c.provision_takeover,
+             "Take over an existing team, folder, datasource or dashboard with PowerView's name "
+             "or uid that PowerView did not create (otherwise it is shown in the plan and left "
+             "alone)",
+             "POWERVIEW_PROVISION_TAKEOVER");
+  flags.String("grafana-team-permission", &c.grafana_team_permission,
+               "Permission of a company's team on its folder: View, Edit (team members can save "
+               "dashboards there) or Admin",
+               "GRAFANA_TEAM_PERMISSION");
+  flags.Bool("grafana-isolate-folders", &c.grafana_isolate_folders,
+             "Remove the built-in Viewer and Editor grants from company folders, so that only "
+             "the company's team (and org admins) see them",
+             "GRAFANA_ISOLATE_FOLDERS");
+  flags.String("influxdb-retention-policy", &c.influxdb_retention_policy,
+               "InfluxDB 1.x: retention policy made the default of each company database",
+               "INFLUXDB_RETENTION_POLICY");
+  flags.String("naming-uid-prefix", &c.naming_uid_prefix,
+               "Prefix of the uids of folders, datasources and dashboards (at most 12 characters)",
+               "POWERVIEW_NAMING_UID_PREFIX");
+  flags.String("naming-team", &c.naming_team, "Grafana team name ({company})",
+               "POWERVIEW_NAMING_TEAM");
+  flags.String("naming-folder-title", &c.naming_folder_title, "Grafana folder title ({company})",
+               "POWERVIEW_NAMING_FOLDER_TITLE");
+  flags.String("naming-datasource", &c.naming_datasource,
+               "Grafana datasource name ({company}, {bucket})", "POWERVIEW_NAMING_DATASOURCE");
+  flags.String("naming-dashboard-title", &c.naming_dashboard_title,
+               "Campaign dashboard title ({company}, {campaign})",
+               "POWERVIEW_NAMING_DASHBOARD_TITLE");
+  flags.String("naming-token-description", &c.naming_token_description,
+               "InfluxDB 2.x read token description ({company}, {bucket})",
+               "POWERVIEW_NAMING_TOKEN_DESCRIPTION");
+  flags.Int("provision-attempts", &c.provision_attempts,
+            "Attempts of one provisioning HTTP call answered 429, 5xx or not at all",
+            "POWERVIEW_PROVISION_ATTEMPTS");
+  flags.Duration("provision-retry-initial", &c.provision_retry_initial,
+                 "First wait before a provisioning HTTP call is tried again (doubles each time)",
+                 "POWERVIEW_PROVISION_RETRY_INITIAL");
+  flags.Duration("provision-retry-max", &c.provision_retry_max,
+                 "Longest wait between attempts of a provisioning HTTP call",
+                 "POWERVIEW_PROVISION_RETRY_MAX");
+  flags.Duration("provision-max-retry-after", &c.provision_max_retry_after,
+                 "Longest Retry-After honoured; a longer one fails the call",
+                 "POWERVIEW_PROVISION_MAX_RETRY_AFTER");
+  flags.Duration("provision-write-interval", &c.provision_write_interval,
+                 "Smallest gap between two provisioning writes to Grafana or InfluxDB (0: none)",
+                 "POWERVIEW_PROVISION_WRITE_INTERVAL");
+  flags.Duration("health-interval", &c.health_interval,
+                 "How often InfluxDB and Grafana are probed for readiness (status, health "
+                 "service)",
+                 "POWERVIEW_HEALTH_INTERVAL");
 
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
@@ -206,6 +274,19 @@ absl::StatusOr<Config> ParseConfig(int argc, char** argv) {
     return absl::InvalidArgumentError("--workers must be between 1 and 64");
   }
   if (c.grafana_influx_url.empty()) c.grafana_influx_url = c.influxdb_url;
+  for (const auto& [name, value] : {std::pair<const char*, absl::Duration>{
+                                        "--provision-connect-timeout", c.provision_connect_timeout},
+                                    {"--provision-timeout", c.provision_timeout},
+                                    {"--influxdb-connect-timeout", c.influxdb_connect_timeout},
+                                    {"--influxdb-timeout", c.influxdb_timeout},
+                                    {"--health-interval", c.health_interval}}) {
+    if (value <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(name, " must be positive"));
+    }
+  }
+  if (c.reconcile_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--reconcile-interval must not be negative");
+  }
   return c;
 }
 

@@ -60,6 +60,28 @@ struct Config {
   std::vector<std::string> grafana_team_members;
   std::string dashboard_template;
   bool provision = true;  // provision automatically when campaigns or channels appear
+  absl::Duration reconcile_interval = absl::Minutes(10);  // 0: only at start
+  bool reconcile_apply = true;  // false: the periodic reconcile only reports
+  absl::Duration provision_connect_timeout = absl::Seconds(5);
+  absl::Duration provision_timeout = absl::Seconds(30);
+  absl::Duration influxdb_connect_timeout = absl::Seconds(5);
+  absl::Duration influxdb_timeout = absl::Seconds(30);
+  absl::Duration health_interval = absl::Seconds(15);
+  bool provision_takeover = false;  // take over objects PowerView did not create
+  std::string grafana_team_permission = "View";
+  bool grafana_isolate_folders = true;
+  std::string influxdb_retention_policy = "autogen";  // 1.x
+  std::string naming_uid_prefix = "pv";
+  std::string naming_team = "{company}";
+  std::string naming_folder_title = "{company}";
+  std::string naming_datasource = "influxdb_{company}";
+  std::string naming_dashboard_title = "{company} / {campaign}";
+  std::string naming_token_description = "powerview read {bucket}";
+  int64_t provision_attempts = 5;
+  absl::Duration provision_retry_initial = absl::Milliseconds(250);
+  absl::Duration provision_retry_max = absl::Seconds(10);
+  absl::Duration provision_max_retry_after = absl::Seconds(120);
+  absl::Duration provision_write_interval = absl::ZeroDuration();
 };
 
 // Parses argv. Returns CancelledError after printing --help. A `--config FILE` argument names a

@@ -80,6 +80,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   influx.password = c.influxdb_password;
   influx.gzip = c.influxdb_gzip;
   influx.retry.max_elapsed = c.influx_retry_budget;
+  influx.request_timeout = c.influxdb_timeout;
+  influx.connect_timeout = c.influxdb_connect_timeout;
   d->http_ = NewCurlHttpClient();
   d->influx_ = std::make_unique<sink::InfluxWriter>(influx, d->http_.get());
 
@@ -114,6 +116,23 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
     p.grafana.datasource_url = c.grafana_influx_url;
     p.team_members = c.grafana_team_members;
     p.dashboard_template_path = c.dashboard_template;
+    p.retry.connect_timeout = c.provision_connect_timeout;
+    p.retry.request_timeout = c.provision_timeout;
+    p.retry.max_attempts = static_cast<int>(c.provision_attempts);
+    p.retry.initial_backoff = c.provision_retry_initial;
+    p.retry.max_backoff = c.provision_retry_max;
+    p.retry.max_retry_after = c.provision_max_retry_after;
+    p.retry.min_write_interval = c.provision_write_interval;
+    p.takeover = c.provision_takeover;
+    p.grafana.team_folder_permission = c.grafana_team_permission;
+    p.grafana.isolate_folders = c.grafana_isolate_folders;
+    p.influx.v1_retention_policy = c.influxdb_retention_policy;
+    p.naming.uid_prefix = c.naming_uid_prefix;
+    p.naming.team = c.naming_team;
+    p.naming.folder_title = c.naming_folder_title;
+    p.naming.datasource_name = c.naming_datasource;
+    p.naming.dashboard_title = c.naming_dashboard_title;
+    p.naming.token_description = c.naming_token_description;
     auto store = provision::SqliteProvisionStore::Open(db);
     if (!store.ok()) return store.status();
     d->provision_store_ = std::move(*store);
@@ -123,10 +142,28 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
           absl::StrCat("provisioning settings: ", provisioner.status().message()));
     }
     d->provisioner_ = std::move(*provisioner);
+    provision::ProvisionScheduler::Options schedule;
+    schedule.reconcile_interval = c.reconcile_interval;
+    schedule.reconcile_applies = c.reconcile_apply;
+    schedule.retry_initial = c.retry_initial;
+    schedule.retry_max = c.retry_max;
+    d->scheduler_ = std::make_unique<provision::ProvisionScheduler>(
+        schedule,
+        [self](const std::string& company, provision::ProvisionScheduler::Mode mode) {
+          return self->RunProvision(company, mode);
+        },
+        [self]() -> absl::StatusOr<std::vector<std::string>> {
+          absl::StatusOr<std::vector<v1::Company>> all = self->catalog_->ListCompanies("", false);
+          if (!all.ok()) return all.status();
+          std::vector<std::string> names;
+          for (const v1::Company& company : *all) names.push_back(company.name());
+          return names;
+        });
   }
   d->dispatcher_ = std::make_unique<pipeline::JobDispatcher>(
-      d->ingest_.get(), d->provisioner_.get(), d->catalog_.get(), d->journal_.get(), &d->bus_,
-      [self] { self->workers_->Wake(); });
+      d->ingest_.get(), &d->bus_, [self](const std::string& company, const std::string& reason) {
+        self->QueueProvision(company, reason);
+      });
   d->workers_ = std::make_unique<pipeline::WorkerPool>(
       d->journal_.get(), static_cast<int>(c.workers),
       [self](const journal::Job& job) { return self->dispatcher_->Run(job); },
@@ -140,7 +177,64 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
         self->dispatcher_->QueueProvision(company, "campaign folder created");
       });
   d->notifier_ = std::make_unique<intake::NotifierService>(d->intake_.get());
+  d->status_probe_ = std::make_unique<admin::LiveStatusProbe>(
+      d->influx_.get(), d->http_.get(), d->provisioner_ ? c.grafana_url : "", d->workers_.get(),
+      c.provision_connect_timeout);
+  d->readiness_ =
+      std::make_unique<admin::ReadinessMonitor>(d->status_probe_.get(), c.health_interval);
   return d;
+}
+
+void Daemon::QueueProvision(const std::string& company, const std::string& reason) {
+  if (scheduler_ == nullptr) return;
+  PV_LOG_DEBUG("provision", "'%s' asked: %s", company, reason);
+  scheduler_->Trigger(company, reason);
+}
+
+absl::Status Daemon::RunProvision(const std::string& company,
+                                  provision::ProvisionScheduler::Mode mode) {
+  // The catalog is read now, when the company's turn has come, not when it was asked for.
+  absl::StatusOr<std::vector<v1::Company>> companies = catalog_->ListCompanies(company, false);
+  if (!companies.ok()) return companies.status();
+  v1::ProvisionScope scope;
+  scope.set_kind(v1::PROVISION_SCOPE_KIND_COMPANY);
+  scope.set_company(company);
+  if (mode == provision::ProvisionScheduler::Mode::kReport) {
+    absl::StatusOr<v1::Plan> plan = provisioner_->PlanFor(scope, *companies);
+    if (!plan.ok()) return plan.status();
+    if (plan->actions_size() > 0) {
+      PV_LOG_WARN("provision", "reconcile found differences (not applied):\n%s",
+                  provision::RenderPlan(*plan));
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::ApplyResult> result =
+      provisioner_->Reconcile(scope, *companies, [&](const v1::ActionOutcome& outcome, int) {
+        pipeline::PipelineEvent e;
+        e.type = pipeline::EventType::kProvisionAction;
+        e.company = outcome.company();
+        e.message = provision::DescribeOutcome(outcome);
+        bus_.Publish(std::move(e));
+      });
+  pipeline::PipelineEvent done;
+  done.type = pipeline::EventType::kProvisionDone;
+  done.company = company;
+  if (!result.ok()) {
+    // Grafana or InfluxDB unreachable, or refusing: the executor retries later; ingest goes on.
+    done.message = std::string(result.status().message());
+    bus_.Publish(done);
+    return result.status();
+  }
+  std::string summary =
+      absl::StrFormat("provisioned: %d applied, %d failed, %d skipped after a failure",
+                      result->applied(), result->failed(), result->skipped());
+  done.message = summary;
+  bus_.Publish(done);
+  if (result->applied() + result->failed() > 0) {
+    PV_LOG_INFO("provision", "'%s': %s", company, summary);
+  }
+  if (result->failed() > 0) return absl::UnavailableError(summary);
+  return absl::OkStatus();
 }
 
 absl::Status Daemon::StartPipeline() {
@@ -152,6 +246,8 @@ absl::Status Daemon::StartPipeline() {
     PV_LOG_INFO("daemon", "resuming %d unfinished job(s) of a stopped process", *resumed);
   }
   workers_->Start();
+  if (scheduler_ != nullptr) scheduler_->Start();
+  readiness_->Start();
   loop_ = std::thread([this] { BackgroundLoop(); });
   return absl::OkStatus();
 }
@@ -187,14 +283,12 @@ absl::Status Daemon::StartAdminServer() {
   reprocessor_ =
       std::make_unique<admin::Reprocessor>(root_.get(), journal_.get(), journal_.get(),
                                            catalog_.get(), &bus_, [this] { workers_->Wake(); });
-  status_probe_ = std::make_unique<admin::LiveStatusProbe>(influx_.get(), http_.get(),
-                                                           config_.grafana_url, workers_.get());
   admin::AdminBackends backends;
   backends.journal = journal_.get();
   backends.catalog = catalog_.get();
   backends.bus = &bus_;
   backends.reprocessor = reprocessor_.get();
-  backends.probe = status_probe_.get();
+  backends.probe = readiness_.get();
   if (provisioner_ != nullptr) {
     provision_backend_ =
         std::make_unique<admin::ProvisionerBackend>(provisioner_.get(), catalog_.get());
@@ -211,6 +305,11 @@ absl::Status Daemon::StartAdminServer() {
       admin::AdminServer::Start(options, std::move(backends));
   if (!server.ok()) return server.status();
   admin_server_ = std::move(*server);
+  intake::HealthService* health = admin_server_->health();
+  readiness_->SetListener([health](const std::string& service, bool serving) {
+    health->SetStatus(service, serving ? grpc::health::v1::HealthCheckResponse::SERVING
+                                       : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  });
   return absl::OkStatus();
 }
 
@@ -270,10 +369,14 @@ bool Daemon::Shutdown(absl::Duration grace) {
   // One deadline for everything: the whole shutdown takes at most `grace`.
   absl::Time deadline = absl::Now() + grace;
   if (workers_) workers_->RequestStop();
+  if (readiness_) readiness_->SetListener(nullptr);
   if (admin_server_) {
     admin_server_->Shutdown((deadline - absl::Now()) / 3);
     admin_server_.reset();
   }
+  bool probes_stopped =
+      readiness_ == nullptr ||
+      readiness_->Stop(std::max(deadline - absl::Now(), absl::ZeroDuration()) / 4);
   if (server_) {
     absl::Duration left = std::max(deadline - absl::Now(), absl::ZeroDuration());
     server_->Shutdown(std::chrono::system_clock::now() +
@@ -286,8 +389,12 @@ bool Daemon::Shutdown(absl::Duration grace) {
   }
   loop_cv_.notify_all();
   if (loop_.joinable()) loop_.join();
-  return workers_ == nullptr ||
-         workers_->Stop(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+  bool provisioning_stopped =
+      scheduler_ == nullptr ||
+      scheduler_->Stop(std::max(deadline - absl::Now(), absl::ZeroDuration()) / 2);
+  bool workers_stopped =
+      workers_ == nullptr || workers_->Stop(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+  return provisioning_stopped && workers_stopped && probes_stopped;
 }
 
 }  // namespace powerview::daemon

@@ -16,6 +16,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/admin/admin_server.h"
 #include "server/admin/provisioner_backend.h"
+#include "server/admin/readiness.h"
 #include "server/admin/reprocessor.h"
 #include "server/admin/status_probe.h"
 #include "server/catalog/catalog.h"
@@ -32,6 +33,7 @@
 #include "server/pipeline/worker_pool.h"
 #include "server/provision/provision_store.h"
 #include "server/provision/provisioner.h"
+#include "server/provision/scheduler.h"
 #include "server/sink/influx_writer.h"
 
 namespace powerview::daemon {
@@ -64,12 +66,19 @@ class Daemon {
   pipeline::EventBus* bus() { return &bus_; }
   intake::EventIntake* intake() { return intake_.get(); }
   sink::InfluxWriter* influx() { return influx_.get(); }
+  provision::ProvisionScheduler* provision_scheduler() { return scheduler_.get(); }
   pipeline::Sweeper* sweeper() { return sweeper_.get(); }
   pipeline::WorkerPool* workers() { return workers_.get(); }
+  admin::ReadinessMonitor* readiness() { return readiness_.get(); }
   absl::Time started() const { return started_; }
 
  private:
   explicit Daemon(Config config);
+  // Provisions `company` on the provisioning executor's thread (never an ingest worker).
+  absl::Status RunProvision(const std::string& company, provision::ProvisionScheduler::Mode mode);
+  // Asks the provisioning executor for `company` (merged with a waiting run; one more run when
+  // it is being provisioned); no-op when provisioning is not configured. Never blocks.
+  void QueueProvision(const std::string& company, const std::string& reason);
   void BackgroundLoop();
   void DrainSpoolOnce();
 
@@ -87,11 +96,13 @@ class Daemon {
   std::unique_ptr<pipeline::Sweeper> sweeper_;
   std::unique_ptr<provision::SqliteProvisionStore> provision_store_;
   std::unique_ptr<provision::Provisioner> provisioner_;
+  std::unique_ptr<provision::ProvisionScheduler> scheduler_;
   std::unique_ptr<intake::EventIntake> intake_;
   std::unique_ptr<intake::NotifierService> notifier_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<admin::Reprocessor> reprocessor_;
   std::unique_ptr<admin::LiveStatusProbe> status_probe_;
+  std::unique_ptr<admin::ReadinessMonitor> readiness_;
   std::unique_ptr<admin::ProvisionerBackend> provision_backend_;
   std::unique_ptr<admin::AdminServer> admin_server_;
 

@@ -247,7 +247,9 @@ int main(int argc, char** argv) {
   PV_LOG_INFO("daemon", "signal %d: stopping (running jobs get %s to finish)", sig,
               absl::FormatDuration(config->shutdown_grace));
   if (!d->Shutdown(config->shutdown_grace)) {
-    PV_LOG_INFO("daemon", "stopped; running jobs stay in the journal and resume at the next start");
+    PV_LOG_INFO("daemon",
+                "stopped; unfinished jobs resume at the next start, where provisioning also "
+                "reconciles");
     std::_Exit(0);  // their threads still use the stages: end without destroying them
   }
   PV_LOG_INFO("daemon", "stopped");

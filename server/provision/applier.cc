@@ -74,6 +74,12 @@ absl::StatusOr<v1::ApplyResult> Applier::Apply(const v1::Plan& plan,
 }
 
 absl::Status Applier::ApplyAction(const v1::PlanAction& action) {
+  if (action.takeover() && !settings_.takeover) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(ResourceKindName(action.kind()), " '", action.key(),
+                     "' exists but PowerView did not create it; delete or rename it, or start "
+                     "powerviewd with --provision-takeover to let PowerView manage it"));
+  }
   absl::Status status;
   switch (action.kind()) {
     case v1::RESOURCE_KIND_INFLUX_BUCKET:
@@ -81,6 +87,15 @@ absl::Status Applier::ApplyAction(const v1::PlanAction& action) {
       break;
     case v1::RESOURCE_KIND_INFLUX_READ_TOKEN:
       status = ApplyReadToken(action);
+      break;
+    case v1::RESOURCE_KIND_INFLUX_READ_USER:
+      if (action.type() == v1::ACTION_TYPE_DELETE) {
+        return absl::InvalidArgumentError("PowerView does not delete InfluxDB users");
+      }
+      status = influx_->EnsureReadUser(
+          action.read_user().name(), settings_.influx.v1_read_password,
+          {action.read_user().databases().begin(), action.read_user().databases().end()},
+          action.read_user().exclusive());
       break;
     case v1::RESOURCE_KIND_GRAFANA_TEAM:
       status = ApplyTeam(action);

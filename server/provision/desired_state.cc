@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rapidjson/document.h"
 #include "server/provision/dashboard_model.h"
@@ -147,7 +148,14 @@ absl::StatusOr<v1::CompanyDesiredState> DesiredStateBuilder::ForCompany(
     ds->set_secret_key("token");
     ds->set_secret_ref(TokenSecretRef(bucket));
   } else if (!settings_.influx.v1_read_user.empty()) {
-    ds->set_user(settings_.influx.v1_read_user);
+    absl::StatusOr<std::string> user =
+        Name(settings_.influx.v1_read_user, "influx.v1_read_user", values);
+    if (!user.ok()) return user.status();
+    v1::InfluxReadUserSpec* read_user = state.mutable_read_user();
+    read_user->set_name(*user);
+    for (const v1::InfluxBucketSpec& b : state.buckets()) read_user->add_databases(b.name());
+    read_user->set_exclusive(absl::StrContains(settings_.influx.v1_read_user, "{company}"));
+    ds->set_user(*user);
     ds->set_secret_key("password");
     ds->set_secret_ref(kV1PasswordSecretRef);
     ds->set_secret_sha256(Sha256Hex(settings_.influx.v1_read_password));

@@ -103,6 +103,15 @@ absl::Status Planner::PlanTeam(const v1::CompanyDesiredState& state, bool prune,
     return absl::OkStatus();
   }
   *team_id = (*team)->id;
+  absl::StatusOr<bool> owned = Owned(state.company(), v1::RESOURCE_KIND_GRAFANA_TEAM, spec.name());
+  if (!owned.ok()) return owned.status();
+  if (!*owned) {
+    v1::PlanAction a = MakeAction(v1::ACTION_TYPE_UPDATE, v1::RESOURCE_KIND_GRAFANA_TEAM,
+                                  state.company(), spec.name(), "");
+    MarkTakeover(&a);
+    *a.mutable_team() = spec;
+    out->apply.push_back(std::move(a));
+  }
   absl::StatusOr<std::vector<GrafanaUser>> members = grafana_->ListTeamMembers(*team_id);
   if (!members.ok()) return members.status();
   auto is_member = [&](const std::string& login) -> const GrafanaUser* {
@@ -153,12 +162,20 @@ absl::Status Planner::PlanFolder(const v1::CompanyDesiredState& state, int64_t t
     AddChange(&a, "title", "", JsonQuote(spec.title()));
     *a.mutable_folder() = spec;
     out->apply.push_back(std::move(a));
-  } else if ((*folder)->title != spec.title()) {
-    v1::PlanAction a = MakeAction(v1::ACTION_TYPE_UPDATE, v1::RESOURCE_KIND_GRAFANA_FOLDER,
-                                  state.company(), spec.uid(), "title differs in Grafana");
-    AddChange(&a, "title", JsonQuote((*folder)->title), JsonQuote(spec.title()));
-    *a.mutable_folder() = spec;
-    out->apply.push_back(std::move(a));
+  } else {
+    absl::StatusOr<bool> owned =
+        Owned(state.company(), v1::RESOURCE_KIND_GRAFANA_FOLDER, spec.uid());
+    if (!owned.ok()) return owned.status();
+    const bool retitle = (*folder)->title != spec.title();
+    if (retitle || !*owned) {
+      v1::PlanAction a =
+          MakeAction(v1::ACTION_TYPE_UPDATE, v1::RESOURCE_KIND_GRAFANA_FOLDER, state.company(),
+                     spec.uid(), retitle ? "title differs in Grafana" : "");
+      if (retitle) AddChange(&a, "title", JsonQuote((*folder)->title), JsonQuote(spec.title()));
+      if (!*owned) MarkTakeover(&a);
+      *a.mutable_folder() = spec;
+      out->apply.push_back(std::move(a));
+    }
   }
 
   const v1::GrafanaFolderPermissionsSpec& perms = state.folder_permissions();
@@ -249,8 +266,12 @@ absl::Status Planner::PlanDatasource(const v1::CompanyDesiredState& state, bool 
       AddChange(&a, field, HashText(applied_hash), new_secret);
     }
   }
-  if (a.changes_size() == 0) return absl::OkStatus();
-  std::string reason = drifted.empty()
+  absl::StatusOr<bool> owned =
+      Owned(state.company(), v1::RESOURCE_KIND_GRAFANA_DATASOURCE, spec.uid());
+  if (!owned.ok()) return owned.status();
+  if (a.changes_size() == 0 && *owned) return absl::OkStatus();
+  std::string reason = a.changes_size() == 0 ? ""
+                       : drifted.empty()
                            ? "secret differs from the one PowerView applied"
                            : absl::StrCat("differs in Grafana: ", absl::StrJoin(drifted, ", "));
   if (ds.read_only) {
@@ -259,12 +280,13 @@ absl::Status Planner::PlanDatasource(const v1::CompanyDesiredState& state, bool 
                     "changes");
   }
   a.set_reason(reason);
+  if (!*owned) MarkTakeover(&a);
   *a.mutable_datasource() = spec;
   out->apply.push_back(std::move(a));
   return absl::OkStatus();
 }
 
-absl::Status Planner::PlanDashboards(const v1::CompanyDesiredState& state, bool folder_exists,
+absl::Status Planner::PlanDashboards(const v1::CompanyDesiredState& state, bool /*folder_exists*/,
                                      bool prune_dashboards, CompanyActions* out) {
   absl::StatusOr<std::vector<v1::PlanAction>> inventory = LoadInventory(*store_, state.company());
   if (!inventory.ok()) return inventory.status();
@@ -293,10 +315,13 @@ absl::Status Planner::PlanDashboards(const v1::CompanyDesiredState& state, bool 
       if (dashboard.model_json != spec.model_json()) {
         DiffObjects("", dashboard.model_json, spec.model_json(), &a);
       }
-      if (a.changes_size() == 0) continue;
+      const bool owned = recorded.count(spec.uid()) > 0;
+      if (a.changes_size() == 0 && owned) continue;
       std::string actual_tag = HashTag(dashboard.model_json);
       std::string desired_tag = HashTag(spec.model_json());
-      if (dashboard.provisioned) {
+      if (a.changes_size() == 0) {
+        // Unchanged, only not PowerView's yet.
+      } else if (dashboard.provisioned) {
         a.set_reason("file-provisioned in Grafana: Grafana refuses changes");
       } else if (actual_tag.empty()) {
         a.set_reason("not made by PowerView (no content hash tag)");
@@ -305,21 +330,18 @@ absl::Status Planner::PlanDashboards(const v1::CompanyDesiredState& state, bool 
       } else {
         a.set_reason("desired dashboard changed (devices, channels, settings or template)");
       }
+      if (!owned) MarkTakeover(&a);
     }
     a.set_campaign(spec.campaign());
     *a.mutable_dashboard() = spec;
     out->apply.push_back(std::move(a));
   }
   if (!prune_dashboards) return absl::OkStatus();
+  // Only dashboards PowerView created are candidates: a copy a user saved from one of them
+  // keeps its tags but was never in the inventory.
   std::set<std::string> candidates;
-  if (folder_exists) {
-    absl::StatusOr<std::vector<std::string>> tagged =
-        grafana_->SearchDashboards(state.folder().uid(), kManagedTag);
-    if (!tagged.ok()) return tagged.status();
-    candidates.insert(tagged->begin(), tagged->end());
-  }
   for (const std::string& uid : recorded) {
-    if (candidates.count(uid) || desired_uids.count(uid)) continue;
+    if (desired_uids.count(uid)) continue;
     absl::StatusOr<std::optional<GrafanaDashboard>> d = grafana_->GetDashboard(uid);
     if (!d.ok()) return d.status();
     if (d->has_value()) candidates.insert(uid);

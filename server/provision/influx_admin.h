@@ -5,6 +5,7 @@
 #define POWERVIEW_SERVER_PROVISION_INFLUX_ADMIN_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,14 @@ struct InfluxAuthorization {
   std::vector<std::pair<std::string, std::string>> permissions;
 };
 
+// InfluxDB 1.x: a user and its privileges.
+struct InfluxUserState {
+  std::string name;
+  bool admin = false;
+  // database -> READ, WRITE or ALL PRIVILEGES (databases without a privilege are absent).
+  std::map<std::string, std::string> grants;
+};
+
 // A token InfluxDB minted for PowerView; the token is only ever shown in this answer.
 struct MintedToken {
   std::string authorization_id;
@@ -61,6 +70,16 @@ class InfluxAdmin {
   virtual absl::StatusOr<MintedToken> CreateReadAuthorization(
       const std::string& description, const std::vector<std::string>& bucket_ids) = 0;
   virtual absl::Status DeleteAuthorization(const std::string& authorization_id) = 0;
+
+  // 1.x only (2.x answers FailedPrecondition): the read user of the datasources.
+  virtual absl::StatusOr<std::optional<InfluxUserState>> GetUser(const std::string& name);
+  // Whether InfluxDB accepts `password` for `name` (always true without authentication).
+  virtual absl::StatusOr<bool> CheckPassword(const std::string& name, const std::string& password);
+  // Creates the user (or sets its password when it exists), takes admin away, grants READ on
+  // each of `databases` (a WRITE or ALL grant there becomes READ) and, when `exclusive`, revokes
+  // every grant on other databases.
+  virtual absl::Status EnsureReadUser(const std::string& name, const std::string& password,
+                                      const std::vector<std::string>& databases, bool exclusive);
 };
 
 // The admin client for `settings.api`. `http` is not owned and must outlive the result.

@@ -5,6 +5,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "rapidjson/document.h"
 #include "server/provision/influx_admin.h"
@@ -39,7 +41,10 @@ class InfluxV1Admin : public InfluxAdmin {
  public:
   InfluxV1Admin(HttpClient* http, const InfluxSettings& settings, const RetryPolicy& retry)
       : rest_(http, "influxdb", settings.url, AuthHeaders(settings), retry,
-              /*retry_unauthorized=*/false) {}
+              /*retry_unauthorized=*/false),
+        http_(http),
+        url_(absl::StripSuffix(settings.url, "/")),
+        retry_(retry) {}
 
   absl::StatusOr<std::optional<InfluxBucketState>> GetBucket(
       const v1::InfluxBucketSpec& spec) override {
@@ -101,6 +106,83 @@ class InfluxV1Admin : public InfluxAdmin {
     return NoTokens();
   }
   absl::Status DeleteAuthorization(const std::string&) override { return NoTokens(); }
+
+  absl::StatusOr<std::optional<InfluxUserState>> GetUser(const std::string& name) override {
+    absl::StatusOr<rapidjson::Document> users = Query("SHOW USERS", false);
+    if (!users.ok()) return users.status();
+    std::optional<InfluxUserState> state;
+    ForEachRow(*users, [&](const rapidjson::Value& row, const rapidjson::Value&) {
+      if (row.Size() >= 2 && row[0].IsString() && name == row[0].GetString()) {
+        state = InfluxUserState{name, row[1].IsBool() && row[1].GetBool(), {}};
+      }
+    });
+    if (!state.has_value()) return state;
+    absl::StatusOr<rapidjson::Document> grants =
+        Query(absl::StrCat("SHOW GRANTS FOR ", InfluxQlIdentifier(name)), false);
+    if (!grants.ok()) return grants.status();
+    ForEachRow(*grants, [&](const rapidjson::Value& row, const rapidjson::Value&) {
+      if (row.Size() < 2 || !row[0].IsString() || !row[1].IsString()) return;
+      std::string privilege = row[1].GetString();
+      if (privilege != "NO PRIVILEGES") state->grants[row[0].GetString()] = privilege;
+    });
+    return state;
+  }
+
+  absl::StatusOr<bool> CheckPassword(const std::string& name,
+                                     const std::string& password) override {
+    HttpRequest request;
+    request.url = absl::StrCat(url_, "/query?q=", UrlEncode("SHOW DATABASES"));
+    request.headers = {{"Authorization", absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(
+                                                                    name, ":", password)))}};
+    request.timeout = retry_.request_timeout;
+    request.connect_timeout = retry_.connect_timeout;
+    // No retries: a refused password must not be tried again and again.
+    absl::StatusOr<HttpResponse> r = http_->Send(request);
+    if (!r.ok()) return absl::UnavailableError(absl::StrCat("influxdb: ", r.status().message()));
+    if (r->status == 401) return false;
+    if (r->status != 200) return rest_.Error("GET", "/query SHOW DATABASES (as the read user)", *r);
+    return true;
+  }
+
+  absl::Status EnsureReadUser(const std::string& name, const std::string& password,
+                              const std::vector<std::string>& databases, bool exclusive) override {
+    absl::StatusOr<std::optional<InfluxUserState>> user = GetUser(name);
+    if (!user.ok()) return user.status();
+    const std::string who = InfluxQlIdentifier(name);
+    const std::string secret = InfluxQlString(password);
+    std::vector<std::string> statements;
+    if (!user->has_value()) {
+      statements.push_back(absl::StrCat("CREATE USER ", who, " WITH PASSWORD ", secret));
+    } else {
+      statements.push_back(absl::StrCat("SET PASSWORD FOR ", who, " = ", secret));
+      if ((*user)->admin) statements.push_back(absl::StrCat("REVOKE ALL PRIVILEGES FROM ", who));
+    }
+    std::map<std::string, std::string> grants =
+        user->has_value() ? (*user)->grants : std::map<std::string, std::string>();
+    for (const std::string& db : databases) {
+      auto it = grants.find(db);
+      if (it != grants.end() && it->second == "READ") continue;
+      if (it != grants.end()) {
+        statements.push_back(absl::StrCat("REVOKE ALL ON ", InfluxQlIdentifier(db), " FROM ", who));
+      }
+      statements.push_back(absl::StrCat("GRANT READ ON ", InfluxQlIdentifier(db), " TO ", who));
+    }
+    if (exclusive) {
+      for (const auto& [db, privilege] : grants) {
+        if (std::find(databases.begin(), databases.end(), db) != databases.end()) continue;
+        statements.push_back(absl::StrCat("REVOKE ALL ON ", InfluxQlIdentifier(db), " FROM ", who));
+      }
+    }
+    for (const std::string& statement : statements) {
+      absl::StatusOr<rapidjson::Document> r = Query(statement, true);
+      if (!r.ok()) {
+        // The password is not part of the message: name the statement by its start only.
+        return absl::Status(r.status().code(),
+                            absl::StrReplaceAll(r.status().message(), {{secret, "'***'"}}));
+      }
+    }
+    return absl::OkStatus();
+  }
 
  private:
   static std::vector<std::pair<std::string, std::string>> AuthHeaders(const InfluxSettings& s) {
@@ -175,6 +257,9 @@ class InfluxV1Admin : public InfluxAdmin {
   }
 
   RestClient rest_;
+  HttpClient* const http_;
+  const std::string url_;
+  const RetryPolicy retry_;
 };
 
 }  // namespace

@@ -211,6 +211,19 @@ class InfluxV2Admin : public InfluxAdmin {
 
 }  // namespace
 
+absl::StatusOr<std::optional<InfluxUserState>> InfluxAdmin::GetUser(const std::string&) {
+  return absl::FailedPreconditionError("influxdb users are managed on 1.x only");
+}
+
+absl::StatusOr<bool> InfluxAdmin::CheckPassword(const std::string&, const std::string&) {
+  return absl::FailedPreconditionError("influxdb users are managed on 1.x only");
+}
+
+absl::Status InfluxAdmin::EnsureReadUser(const std::string&, const std::string&,
+                                         const std::vector<std::string>&, bool) {
+  return absl::FailedPreconditionError("influxdb users are managed on 1.x only");
+}
+
 std::unique_ptr<InfluxAdmin> NewInfluxAdmin(HttpClient* http, const InfluxSettings& settings,
                                             const RetryPolicy& retry) {
   if (settings.api == InfluxApiVersion::kV1) return NewInfluxV1Admin(http, settings, retry);

@@ -58,6 +58,8 @@ std::string ResourceKindName(v1::ResourceKind kind) {
       return "influx bucket";
     case v1::RESOURCE_KIND_INFLUX_READ_TOKEN:
       return "influx read token";
+    case v1::RESOURCE_KIND_INFLUX_READ_USER:
+      return "influx read user";
     case v1::RESOURCE_KIND_GRAFANA_TEAM:
       return "grafana team";
     case v1::RESOURCE_KIND_GRAFANA_TEAM_MEMBER:
@@ -102,6 +104,7 @@ std::string RenderPlan(const v1::Plan& plan) {
     if (!a.remote_id().empty() && a.type() == v1::ACTION_TYPE_DELETE) {
       absl::StrAppend(&out, " [", a.remote_id(), "]");
     }
+    if (a.takeover()) absl::StrAppend(&out, " [take over]");
     absl::StrAppend(&out, "  (", a.reason(), ")\n");
     for (const v1::FieldChange& c : a.changes()) {
       absl::StrAppend(&out, "      ", c.field(), ": ", c.old_value(), " -> ", c.new_value(), "\n");

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "server/provision/inventory.h"
 #include "server/provision/plan_render.h"
+#include "server/provision/state_keys.h"
 #include "server/provision/stored_token.h"
 
 namespace powerview::provision {
@@ -130,8 +131,60 @@ absl::Status Planner::PlanInflux(const v1::CompanyDesiredState& state, CompanyAc
       out->apply.push_back(std::move(a));
     }
   }
-  if (state.influx_api() != v1::INFLUX_API_V2) return absl::OkStatus();
+  if (state.influx_api() != v1::INFLUX_API_V2) {
+    return state.has_read_user() ? PlanReadUser(state, out) : absl::OkStatus();
+  }
   return PlanReadToken(state, bucket_ids, out, token_changes);
+}
+
+absl::Status Planner::PlanReadUser(const v1::CompanyDesiredState& state, CompanyActions* out) {
+  const v1::InfluxReadUserSpec& spec = state.read_user();
+  auto grants_text = [](const std::map<std::string, std::string>& grants) {
+    std::vector<std::string> parts;
+    for (const auto& [db, privilege] : grants) parts.push_back(absl::StrCat(privilege, " ", db));
+    return parts.empty() ? std::string("(none)") : absl::StrJoin(parts, ", ");
+  };
+  std::map<std::string, std::string> wanted;
+  for (const std::string& db : spec.databases()) wanted[db] = "READ";
+  absl::StatusOr<std::optional<InfluxUserState>> user = influx_->GetUser(spec.name());
+  if (!user.ok()) return user.status();
+  v1::PlanAction a;
+  if (!user->has_value()) {
+    a = MakeAction(v1::ACTION_TYPE_CREATE, v1::RESOURCE_KIND_INFLUX_READ_USER, state.company(),
+                   spec.name(), "missing in InfluxDB");
+    AddChange(&a, "grants", "", grants_text(wanted));
+  } else {
+    a = MakeAction(v1::ACTION_TYPE_UPDATE, v1::RESOURCE_KIND_INFLUX_READ_USER, state.company(),
+                   spec.name(), "");
+    std::map<std::string, std::string> actual = (*user)->grants;
+    if (!spec.exclusive()) {
+      // A user shared by every company: only this company's databases are this plan's concern.
+      for (auto it = actual.begin(); it != actual.end();) {
+        it = wanted.count(it->first) ? std::next(it) : actual.erase(it);
+      }
+    }
+    std::vector<std::string> reasons;
+    if (actual != wanted) {
+      AddChange(&a, "grants", grants_text(actual), grants_text(wanted));
+      reasons.push_back("grants differ in InfluxDB");
+    }
+    if ((*user)->admin) {
+      AddChange(&a, "admin", "true", "false");
+      reasons.push_back("the read user is an admin");
+    }
+    absl::StatusOr<bool> password_ok =
+        influx_->CheckPassword(spec.name(), settings_.influx.v1_read_password);
+    if (!password_ok.ok()) return password_ok.status();
+    if (!*password_ok) {
+      AddChange(&a, "password", "(refused by InfluxDB)", "(the configured one)");
+      reasons.push_back("password differs in InfluxDB");
+    }
+    if (a.changes_size() == 0) return absl::OkStatus();
+    a.set_reason(absl::StrJoin(reasons, "; "));
+  }
+  *a.mutable_read_user() = spec;
+  out->apply.push_back(std::move(a));
+  return absl::OkStatus();
 }
 
 absl::Status Planner::PlanReadToken(
@@ -201,6 +254,22 @@ absl::Status Planner::PlanReadToken(
     out->remove.push_back(std::move(remove));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Planner::Owned(const std::string& company, v1::ResourceKind kind,
+                                    const std::string& key) {
+  absl::StatusOr<std::optional<std::string>> entry = store_->Get(InventoryKey(company, kind, key));
+  if (!entry.ok()) return entry.status();
+  return entry->has_value();
+}
+
+void Planner::MarkTakeover(v1::PlanAction* action) const {
+  action->set_takeover(true);
+  std::string why = settings_.takeover
+                        ? "exists, not created by PowerView: taken over (--provision-takeover)"
+                        : "exists, not created by PowerView: left alone unless powerviewd runs "
+                          "with --provision-takeover";
+  action->set_reason(action->reason().empty() ? why : absl::StrCat(why, "; ", action->reason()));
 }
 
 absl::Status Planner::PlanRemovedCompany(const std::string& company, CompanyActions* out) {

@@ -43,6 +43,7 @@ class Planner {
 
   absl::Status PlanInflux(const v1::CompanyDesiredState& state, CompanyActions* out,
                           bool* token_changes);
+  absl::Status PlanReadUser(const v1::CompanyDesiredState& state, CompanyActions* out);
   absl::Status PlanReadToken(const v1::CompanyDesiredState& state,
                              const std::vector<std::pair<std::string, std::string>>& bucket_ids,
                              CompanyActions* out, bool* token_changes);
@@ -56,6 +57,11 @@ class Planner {
                               bool prune_dashboards, CompanyActions* out);
   // Deletions for a company that has left the catalog.
   absl::Status PlanRemovedCompany(const std::string& company, CompanyActions* out);
+  // Whether PowerView created (or took over) the object: it is in the inventory.
+  absl::StatusOr<bool> Owned(const std::string& company, v1::ResourceKind kind,
+                             const std::string& key);
+  // Marks `action` as the take-over of an existing object PowerView did not create.
+  void MarkTakeover(v1::PlanAction* action) const;
 
   const ProvisionSettings settings_;
   GrafanaClient* const grafana_;

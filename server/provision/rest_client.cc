@@ -62,6 +62,8 @@ absl::StatusOr<HttpResponse> RestClient::Send(absl::string_view method, absl::st
   request.url = absl::StrCat(base_url_, path);
   request.headers = headers_;
   request.headers.emplace_back("Accept", "application/json");
+  request.timeout = policy_.request_timeout;
+  request.connect_timeout = policy_.connect_timeout;
   if (!body.empty()) {
     request.headers.emplace_back("Content-Type", std::string(content_type));
     request.body = std::string(body);

@@ -77,11 +77,24 @@ absl::Status ValidateSettings(const ProvisionSettings& s) {
     if (!expanded.ok()) return Invalid(c.name, expanded.status().message());
     if (expanded->empty()) return Invalid(c.name, "expands to an empty name");
   }
+  if (!s.influx.v1_read_user.empty()) {
+    absl::StatusOr<std::string> expanded = ExpandNameTemplate(s.influx.v1_read_user, company_only);
+    if (!expanded.ok()) return Invalid("influx.v1_read_user", expanded.status().message());
+    if (s.influx.v1_read_password.empty()) {
+      return Invalid("influx.v1_read_password", "required with influx.v1_read_user");
+    }
+  }
   for (const std::string& member : s.team_members) {
     absl::StatusOr<std::string> expanded = ExpandNameTemplate(member, company_only);
     if (!expanded.ok()) return Invalid("team_members", expanded.status().message());
   }
   if (s.retry.max_attempts < 1) return Invalid("retry.max_attempts", "must be at least 1");
+  if (s.retry.connect_timeout <= absl::ZeroDuration()) {
+    return Invalid("retry.connect_timeout", "must be positive");
+  }
+  if (s.retry.request_timeout <= absl::ZeroDuration()) {
+    return Invalid("retry.request_timeout", "must be positive");
+  }
   return absl::OkStatus();
 }
 

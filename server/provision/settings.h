@@ -67,8 +67,11 @@ struct NamingSettings {
   std::string token_description = "powerview read {bucket}";
 };
 
-// How HTTP calls to InfluxDB and Grafana are retried.
+// How HTTP calls to InfluxDB and Grafana are bounded in time and retried.
 struct RetryPolicy {
+  // Every call: establishing the connection, and the whole exchange (one attempt).
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration request_timeout = absl::Seconds(30);
   int max_attempts = 5;
   absl::Duration initial_backoff = absl::Milliseconds(250);
   absl::Duration max_backoff = absl::Seconds(10);
@@ -87,6 +90,10 @@ struct ProvisionSettings {
   // Operator dashboard template (JSON with placeholders); empty: dashboards are generated.
   std::string dashboard_template_path;
   RetryPolicy retry;
+  // Take over existing objects PowerView did not create (team, folder, datasource, dashboards
+  // with PowerView's names or uids); without it, such objects are shown in the plan and left
+  // alone.
+  bool takeover = false;
 };
 
 // Checks the settings an operator can get wrong, with a message naming the setting.

@@ -1,5 +1,7 @@
 // InfluxWriter's administrative calls: Ping, EnsureBucket (1.x CREATE DATABASE, 2.x
 // /api/v2/buckets) and Query.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "rapidjson/document.h"
@@ -31,7 +33,10 @@ std::string StringMember(const rapidjson::Value& object, const char* name) {
 }  // namespace
 
 absl::Status InfluxWriter::Ping() {
-  absl::StatusOr<HttpResponse> response = http_->Send(NewRequest("GET", "/ping", {}));
+  HttpRequest request = NewRequest("GET", "/ping", {});
+  // A health probe: a slow InfluxDB is as good as an absent one here.
+  request.timeout = std::min(request.timeout, absl::Seconds(5));
+  absl::StatusOr<HttpResponse> response = http_->Send(request);
   if (!response.ok()) {
     return absl::UnavailableError(absl::StrCat(
         "InfluxDB at ", config_.url, " does not answer: ", Redact(response.status().message())));

@@ -49,6 +49,7 @@ HttpRequest InfluxWriter::NewRequest(
   std::string query = QueryString(params);
   request.url = absl::StrCat(config_.url, path, query.empty() ? "" : "?", query);
   request.timeout = config_.request_timeout;
+  request.connect_timeout = config_.connect_timeout;
   request.headers.emplace_back("Accept", "application/json");
   if (!config_.token.empty()) {
     request.headers.emplace_back("Authorization", absl::StrCat("Token ", config_.token));

@@ -42,6 +42,7 @@ struct InfluxConfig {
   bool gzip = true;
   int gzip_level = 1;
   absl::Duration request_timeout = absl::Seconds(30);
+  absl::Duration connect_timeout = absl::Seconds(5);
   RetryPolicy retry;
 };
 
